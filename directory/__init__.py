@@ -1,0 +1,70 @@
+"""Meridian: find licensed acupuncturists for chronic back pain."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from directory import config as settings
+from directory.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass their own)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    overrides = dict(config or {})
+    if "SECRET_KEY" in overrides and "SQLALCHEMY_DATABASE_URI" in overrides:
+        # Fully specified (tests): don't read or create anything in instance/.
+        app.config.update({k: v for k, v in settings.defaults().items()})
+    else:
+        app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from directory.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from directory.api.routes import bp as api_bp
+    from directory.practitioners.routes import bp as practitioners_bp
+    from directory.search.routes import bp as search_bp
+
+    app.register_blueprint(search_bp)
+    app.register_blueprint(practitioners_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # The API takes no cookies-based form posts; CSRF applies to HTML forms.
+    csrf.exempt(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from directory.errors.handlers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from directory.commands import register
+
+    register(app)

@@ -1,0 +1,79 @@
+"""Settings from the environment, with safe local defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+GEOCODERS = ("offline", "nominatim")
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'meridian.db'}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set when MERIDIAN_ENV=production")
+    # Development keeps one generated key so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def defaults() -> dict:
+    """Settings that do not depend on the environment."""
+    return {
+        "ENV_NAME": "development",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "GEOCODER": "offline",
+        "NOMINATIM_DOMAIN": "nominatim.openstreetmap.org",
+        "NOMINATIM_USER_AGENT": "meridian-directory",
+        "GEOCODER_MIN_DELAY_SECONDS": 1.0,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_ENABLED": True,
+    }
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping for an app whose instance folder is given."""
+    path = Path(instance_path)
+    production = os.environ.get("MERIDIAN_ENV", "development").strip().lower() == "production"
+    geocoder = os.environ.get("GEOCODER", "offline").strip().lower() or "offline"
+    if geocoder not in GEOCODERS:
+        raise RuntimeError(f"GEOCODER must be one of {', '.join(GEOCODERS)}, not {geocoder!r}")
+    return {
+        **defaults(),
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": _secret_key(path, production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(path),
+        "GEOCODER": geocoder,
+        "NOMINATIM_DOMAIN": os.environ.get("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"),
+        "NOMINATIM_USER_AGENT": os.environ.get("NOMINATIM_USER_AGENT", "meridian-directory"),
+        "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1.0")),
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
+    }

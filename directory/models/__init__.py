@@ -1,0 +1,11 @@
+"""Models, one module per aggregate; imported here so Alembic sees every table."""
+from directory.models.geocode import GeocodeCacheEntry
+from directory.models.licence import BoardStatus, Licence, VerificationState
+from directory.models.practitioner import Clinic, ListingState, Practitioner
+from directory.models.search import SearchEntry
+from directory.models.user import Role, User
+
+__all__ = [
+    "BoardStatus", "Clinic", "GeocodeCacheEntry", "Licence", "ListingState",
+    "Practitioner", "Role", "SearchEntry", "User", "VerificationState",
+]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from directory.extensions import db
+from directory.models._types import utcnow
+
+if TYPE_CHECKING:
+    from directory.models.practitioner import Practitioner
+    from directory.models.user import User
+
+
+class BoardStatus(str, enum.Enum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    DELINQUENT = "delinquent"
+    EXPIRED = "expired"
+    PROBATION = "probation"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    SURRENDERED = "surrendered"
+    RETIRED = "retired"
+
+
+class VerificationState(str, enum.Enum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    NEEDS_CHANGES = "needs_changes"
+    LAPSED = "lapsed"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+def normalise_number(value: str) -> str:
+    return re.sub(r"[\s\-]", "", value or "").upper()
+
+
+class Licence(db.Model):
+    __tablename__ = "licence"
+    __table_args__ = (Index("ix_licence_jurisdiction_number", "jurisdiction", "number_normalized"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("practitioner.id", ondelete="CASCADE"), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    jurisdiction: Mapped[str] = mapped_column(String(6))  # ISO 3166-2, e.g. "US-CA"
+    title: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(40))
+    number_normalized: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    board_status: Mapped[BoardStatus] = mapped_column(
+        _enum(BoardStatus, "board_status"), default=BoardStatus.ACTIVE)
+    verification_state: Mapped[VerificationState] = mapped_column(
+        _enum(VerificationState, "verification_state"), default=VerificationState.PENDING, index=True)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    check_results: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    practitioner: Mapped[Practitioner] = relationship(back_populates="licences")
+    verified_by: Mapped[User | None] = relationship()
+
+    @validates("number")
+    def _keep_normalised(self, _key: str, value: str) -> str:
+        self.number_normalized = normalise_number(value)
+        return value.strip()
+
+    def is_current(self, today: date) -> bool:
+        """Verified and not yet expired on ``today``: what the listing rule accepts."""
+        return (self.verification_state is VerificationState.VERIFIED
+                and self.expires_on is not None and self.expires_on >= today)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from directory.extensions import db
+from directory.models._types import utcnow
+
+if TYPE_CHECKING:
+    from directory.models.practitioner import Practitioner
+
+
+class Role(str, enum.Enum):
+    PATIENT = "patient"
+    PRACTITIONER = "practitioner"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Null means the account cannot log in with a password (e.g. imported records).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
+             validate_strings=True)
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    practitioner: Mapped[Practitioner | None] = relationship(back_populates="user", uselist=False)
+
+    @validates("email")
+    def _fold_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login consults this before logging a user in.
+        return self.active
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().casefold()

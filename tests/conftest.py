@@ -1,0 +1,74 @@
+"""Fixtures: a fresh database per test, on SQLite and, when TEST_DATABASE_URL is set,
+on PostgreSQL too (every database test runs once per backend)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from directory import create_app
+from directory.extensions import db
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://", 1)
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def make_config(database_url: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "GEOCODER": "offline",
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}" if backend == "sqlite" else PG_URL
+
+
+@pytest.fixture
+def app(database_url, backend):
+    app = create_app(make_config(database_url))
+    with app.app_context():
+        if backend == "postgresql":
+            db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        if backend == "postgresql":
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def clear_database() -> None:
+    """Empty every table (for property tests that need a clean slate per example)."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def create_practitioner(app):
+    return factories.create_practitioner
+
+
+@pytest.fixture
+def create_user(app):
+    return factories.create_user
