@@ -1,8 +1,126 @@
-from flask import Blueprint
+"""JSON API v1: nearby search and practitioner profiles, documented at /api/v1/openapi.json."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, jsonify, request, url_for
+from sqlalchemy import select
+
+from directory.api import serializers
+from directory.api.openapi import document
+from directory.errors.handlers import json_error
+from directory.extensions import db
+from directory.models import Clinic, Licence, ListingState, Practitioner, SearchEntry
+from directory.services import geo, search_query
+from directory.services.search_query import InvalidSearch, SearchRequest
 
 bp = Blueprint("api", __name__)
+
+# Ids are PostgreSQL INTEGERs: anything longer or larger can name no row, and would
+# overflow the bound parameter if it reached the database.
+MAX_ID = 2**31 - 1
+ID_PATTERN = re.compile(r"[0-9]{1,10}")
+CACHE_CONTROL = "public, max-age=60"
+
+
+def _invalid(exc: InvalidSearch):
+    first = exc.errors[0]
+    response = jsonify({"error": {
+        "code": first.code,
+        "message": first.message,
+        "field": first.field,
+        "details": [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
+    }})
+    response.status_code = 400
+    return response
+
+
+def _query(req: SearchRequest, page: int) -> dict:
+    """The normalised parameters of ``req`` at another page, for paging links."""
+    params: dict[str, object] = {"unit": req.unit, "per_page": req.per_page, "page": page}
+    if req.near is not None:
+        params.update(near=req.near, radius=f"{req.radius:g}")
+    f = req.filters
+    if f.technique:
+        params["technique"] = f.technique
+    if f.language:
+        params["language"] = f.language
+    if f.min_years is not None:
+        params["min_years"] = f.min_years
+    if f.accepting is not None:
+        params["accepting"] = "true" if f.accepting else "false"
+    return params
+
+
+def _link(req: SearchRequest, page: int) -> str:
+    return url_for("api.practitioners", _external=True, **_query(req, page))
+
+
+@bp.get("/practitioners")
+def practitioners():
+    try:
+        req = search_query.parse(request.args)
+    except InvalidSearch as exc:
+        return _invalid(exc)
+    result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
+                        page=req.page, per_page=req.per_page)
+    place = req.place
+    body = {
+        "origin": None if place is None else {
+            "lat": place.latitude, "lon": place.longitude, "label": place.label},
+        # Without an origin nothing is bounded by a radius.
+        "radius": result.radius,
+        "unit": result.unit,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
+                    for h in result.hits],
+        "links": {
+            "self": _link(req, req.page),
+            "next": _link(req, req.page + 1)
+            if req.page < min(result.pages, search_query.MAX_PAGE) else None,
+            "prev": _link(req, min(req.page - 1, result.pages)) if req.page > 1 else None,
+        },
+    }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _not_found(raw_id: str):
+    return json_error(404, "not_found", f"No listed practitioner has the id {raw_id[:40]!r}.")
+
+
+@bp.get("/practitioners/<practitioner_id>")
+def practitioner(practitioner_id: str):
+    if not ID_PATTERN.fullmatch(practitioner_id) or int(practitioner_id) > MAX_ID:
+        return _not_found(practitioner_id)
+    pid = int(practitioner_id)
+    # Listed means: indexed (the index holds only listed practitioners' clinics with a
+    # verified licence for their state) and that licence not expired today.
+    today = date.today()
+    entries = db.session.execute(
+        select(SearchEntry.clinic_id, SearchEntry.licence_id)
+        .where(SearchEntry.practitioner_id == pid, SearchEntry.expires_on >= today)
+        .order_by(SearchEntry.clinic_id)).all()
+    found = db.session.get(Practitioner, pid) if entries else None
+    if found is None or found.listing_state is not ListingState.LISTED:
+        return _not_found(practitioner_id)
+    clinics = list(db.session.scalars(
+        select(Clinic).where(Clinic.id.in_([e.clinic_id for e in entries])).order_by(Clinic.id)))
+    shown_clinic = clinics[0]
+    shown_licence = db.session.get(Licence, entries[0].licence_id)
+    licences = [lic for lic in found.licences if lic.is_current(today)]
+    response = jsonify(serializers.detail(found, clinics, licences, shown_clinic, shown_licence))
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return {}
+    response = jsonify(document())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

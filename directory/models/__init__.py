@@ -2,10 +2,10 @@
 from directory.models.geocode import GeocodeCacheEntry
 from directory.models.licence import BoardStatus, Licence, VerificationState
 from directory.models.practitioner import Clinic, ListingState, Practitioner
-from directory.models.search import SearchEntry
+from directory.models.search import SearchCell, SearchEntry
 from directory.models.user import Role, User
 
 __all__ = [
     "BoardStatus", "Clinic", "GeocodeCacheEntry", "Licence", "ListingState",
-    "Practitioner", "Role", "SearchEntry", "User", "VerificationState",
+    "Practitioner", "Role", "SearchCell", "SearchEntry", "User", "VerificationState",
 ]

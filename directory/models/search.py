@@ -4,15 +4,22 @@ It is derived data. Every ORM flush that touches a practitioner, clinic or licen
 rebuilds the rows of the practitioners concerned in the same transaction, so the
 index cannot drift from the records it summarises. Expiry is not baked in: the
 row keeps the licence's expiry date and searches compare it with today's date.
+
+``search_cell`` counts, per small lat/lon cell, the rows of practitioners with a
+single indexed clinic ("solo" rows). A search adds up the cells that lie wholly
+inside its circle instead of visiting every row, so counting the results of a dense
+city costs about the same as counting those of a small town. The counts change by
+deltas (``n = n + d``), which stay right when transactions touch one cell at once.
 """
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import (Boolean, Connection, Date, Float, ForeignKey, Index, Integer, String,
-                        delete, event, insert, select)
+                        delete, event, insert, inspect, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.extensions import db
@@ -26,8 +33,26 @@ LON_BUCKET_DEGREES = 0.25
 LON_BUCKETS = int(360 / LON_BUCKET_DEGREES)
 
 
+# Cells for the pre-aggregated counts: 0.02 degrees is about 1.4 miles of latitude.
+CELL_DEGREES = 0.02
+CELL_COLUMNS = int(round(360 / CELL_DEGREES))
+CELL_ROWS = int(round(180 / CELL_DEGREES))
+
+
 def lon_bucket(longitude: float) -> int:
     return int(math.floor((longitude + 180.0) / LON_BUCKET_DEGREES)) % LON_BUCKETS
+
+
+def cell_row(latitude: float) -> int:
+    return min(CELL_ROWS - 1, int(math.floor((latitude + 90.0) / CELL_DEGREES)))
+
+
+def cell_column(longitude: float) -> int:
+    return int(math.floor((longitude + 180.0) / CELL_DEGREES)) % CELL_COLUMNS
+
+
+def cell_of(latitude: float, longitude: float) -> int:
+    return cell_row(latitude) * CELL_COLUMNS + cell_column(longitude)
 
 
 def pipe_key(values: Iterable[str]) -> str:
@@ -41,6 +66,11 @@ class SearchEntry(db.Model):
     __table_args__ = (
         Index("ix_search_entry_bbox", "lon_bucket", "latitude", "longitude", "expires_on"),
         Index("ix_search_entry_name", "sort_name", "practitioner_id"),
+        # Covers the distinct count of practitioners with several clinics.
+        Index("ix_search_entry_solo_bbox", "solo", "lon_bucket", "latitude", "longitude",
+              "expires_on", "practitioner_id"),
+        Index("ix_search_entry_cell", "cell", "solo", "expires_on", "latitude", "longitude"),
+        Index("ix_search_entry_expires_on", "expires_on"),
     )
 
     clinic_id: Mapped[int] = mapped_column(
@@ -51,6 +81,10 @@ class SearchEntry(db.Model):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     lon_bucket: Mapped[int] = mapped_column(Integer)
+    cell: Mapped[int] = mapped_column(Integer)
+    # True when this is the practitioner's only indexed clinic: such rows can be
+    # counted without de-duplicating practitioners.
+    solo: Mapped[bool] = mapped_column(Boolean)
     expires_on: Mapped[date] = mapped_column(Date)
     sort_name: Mapped[str] = mapped_column(String(120))
     years_chronic_pain: Mapped[int] = mapped_column(Integer)
@@ -59,13 +93,22 @@ class SearchEntry(db.Model):
     languages_key: Mapped[str] = mapped_column(String(400))
 
 
-def build_entries(connection: Connection, practitioner_ids: list[int]) -> list[dict]:
+class SearchCell(db.Model):
+    __tablename__ = "search_cell"
+
+    cell: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    solo_entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def build_entries(connection: Connection, practitioner_ids: list[int],
+                  today: date | None = None) -> list[dict]:
     """Index rows for the given practitioners under the listing rule (DESIGN §3).
 
     A clinic is indexed when its practitioner is listed and holds a verified licence
-    with an expiry date for the clinic's own jurisdiction; the latest-expiring such
+    for the clinic's own jurisdiction that has not expired; the latest-expiring such
     licence is the one shown.
     """
+    today = today or date.today()
     if not practitioner_ids:
         return []
     practitioners = {
@@ -83,11 +126,11 @@ def build_entries(connection: Connection, practitioner_ids: list[int]) -> list[d
             select(Licence.id, Licence.practitioner_id, Licence.jurisdiction, Licence.expires_on)
             .where(Licence.practitioner_id.in_(list(practitioners)),
                    Licence.verification_state == VerificationState.VERIFIED,
-                   Licence.expires_on.is_not(None))):
+                   Licence.expires_on >= today)):
         key = (lic.practitioner_id, lic.jurisdiction.upper())
         if key not in best or lic.expires_on > best[key][0]:
             best[key] = (lic.expires_on, lic.id)
-    entries = []
+    entries: list[dict] = []
     for clinic in connection.execute(
             select(Clinic.id, Clinic.practitioner_id, Clinic.latitude, Clinic.longitude,
                    Clinic.country, Clinic.region)
@@ -100,36 +143,110 @@ def build_entries(connection: Connection, practitioner_ids: list[int]) -> list[d
             "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": licence[1],
             "latitude": clinic.latitude, "longitude": clinic.longitude,
             "lon_bucket": lon_bucket(clinic.longitude), "expires_on": licence[0],
+            "cell": cell_of(clinic.latitude, clinic.longitude), "solo": True,
             "sort_name": p.display_name.lower(), "years_chronic_pain": p.years_chronic_pain or 0,
             "accepting_new_patients": bool(p.accepting_new_patients),
             "techniques_key": pipe_key(p.techniques or []),
             "languages_key": pipe_key(p.languages or []),
         })
+    per_practitioner = Counter(e["practitioner_id"] for e in entries)
+    for entry in entries:
+        entry["solo"] = per_practitioner[entry["practitioner_id"]] == 1
     return entries
 
 
-def reindex(connection: Connection, practitioner_ids: Iterable[int]) -> None:
+def solo_cells(connection: Connection, practitioner_ids: list[int]) -> Counter[int]:
+    """How many solo rows each cell holds for these practitioners, as indexed now."""
+    counts: Counter[int] = Counter()
+    for start in range(0, len(practitioner_ids), 500):
+        chunk = practitioner_ids[start:start + 500]
+        counts.update(connection.scalars(
+            select(SearchEntry.cell).where(SearchEntry.practitioner_id.in_(chunk),
+                                           SearchEntry.solo.is_(True))))
+    return counts
+
+
+def reindex(connection: Connection, practitioner_ids: Iterable[int], today: date | None = None,
+            previous: Counter[int] | None = None) -> None:
+    """Rebuild the index rows of these practitioners and adjust the cell counts.
+
+    ``previous`` is what ``solo_cells`` returned before rows may have vanished by
+    a database cascade (a deleted clinic or practitioner); read now when omitted.
+    """
     ids = sorted(set(practitioner_ids))
+    deltas: Counter[int] = Counter()
+    deltas.subtract(previous if previous is not None else solo_cells(connection, ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         connection.execute(delete(SearchEntry).where(SearchEntry.practitioner_id.in_(chunk)))
-        entries = build_entries(connection, chunk)
+        entries = build_entries(connection, chunk, today)
         if entries:
             connection.execute(insert(SearchEntry), entries)
+        deltas.update(entry["cell"] for entry in entries if entry["solo"])
+    _apply_cell_deltas(connection, deltas)
+
+
+def _apply_cell_deltas(connection: Connection, deltas: Counter[int]) -> None:
+    changed = {cell: d for cell, d in deltas.items() if d}
+    if not changed:
+        return
+    existing = set(connection.scalars(select(SearchCell.cell).where(SearchCell.cell.in_(list(changed)))))
+    missing = [{"cell": c, "solo_entries": 0} for c in changed if c not in existing]
+    if missing:
+        _insert_ignoring_duplicates(connection, missing)
+    for delta, cells in _group_by_delta(changed).items():
+        connection.execute(update(SearchCell).where(SearchCell.cell.in_(cells))
+                           .values(solo_entries=SearchCell.solo_entries + delta))
+
+
+def _group_by_delta(changed: dict[int, int]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for cell, delta in changed.items():
+        groups.setdefault(delta, []).append(cell)
+    return groups
+
+
+def _insert_ignoring_duplicates(connection: Connection, rows: list[dict]) -> None:
+    # Another transaction may create the same cell concurrently; either row will do.
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        connection.execute(pg_insert(SearchCell).on_conflict_do_nothing(), rows)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        connection.execute(sqlite_insert(SearchCell).on_conflict_do_nothing(), rows)
 
 
 def _touched_practitioners(session: Session) -> set[int]:
     ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Practitioner) and obj.id is not None:
-            ids.add(obj.id)
-        elif isinstance(obj, (Clinic, Licence)) and obj.practitioner_id is not None:
-            ids.add(obj.practitioner_id)
+        if isinstance(obj, Practitioner):
+            if obj.id is not None:
+                ids.add(obj.id)
+        elif isinstance(obj, (Clinic, Licence)):
+            state = inspect(obj)
+            ids.update(pid for pid in (obj.practitioner_id, *state.attrs.practitioner_id.history.deleted)
+                       if pid is not None)
+            if obj.practitioner is not None and obj.practitioner.id is not None:
+                ids.add(obj.practitioner.id)
     return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_indexed_cells(session: Session, _context, _instances) -> None:
+    with session.no_autoflush:
+        ids = sorted(_touched_practitioners(session))
+        if ids:
+            session.info["search_previous_cells"] = (set(ids), solo_cells(session.connection(), ids))
 
 
 @event.listens_for(Session, "after_flush")
 def _reindex_after_flush(session: Session, _context) -> None:
-    ids = _touched_practitioners(session)
+    known, previous = session.info.pop("search_previous_cells", (set(), Counter()))
+    ids = _touched_practitioners(session) | known
     if ids:
-        reindex(session.connection(), ids)
+        reindex(session.connection(), ids, previous=previous)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_failed_flush(session: Session, _previous_transaction) -> None:
+    session.info.pop("search_previous_cells", None)

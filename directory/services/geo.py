@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, SearchEntry
 from directory.models.search import LON_BUCKETS, lon_bucket
+from directory.services.geo_count import count_practitioners
 
 EARTH_RADIUS_KM = 6371.009  # geopy.distance.EARTH_RADIUS
 KM_PER_MILE = 1.609344
@@ -33,6 +34,10 @@ class Filters:
     language: str | None = None       # language name, any case
     min_years: int | None = None      # minimum years treating chronic pain
     accepting: bool | None = None     # True: only those accepting new patients
+
+    @property
+    def active(self) -> bool:
+        return bool(self.technique or self.language or self.min_years or self.accepting)
 
 
 @dataclass(frozen=True)
@@ -135,59 +140,83 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
     offset = (page - 1) * per_page
     conditions = _filter_conditions(filters, today)
     if origin is None:
-        rows = _by_name(conditions, offset, per_page)
-        total = db.session.scalar(
-            select(func.count(func.distinct(SearchEntry.practitioner_id))).where(*conditions))
-    else:
-        lat, lon = origin
-        distance = distance_expression(lat, lon, unit)
-        conditions += _box_conditions(bounding_box(lat, lon, radius, unit))
-        conditions.append(distance <= radius)
-        rows = _by_distance(distance, conditions, offset, per_page)
-        total = db.session.scalar(
-            select(func.count(func.distinct(SearchEntry.practitioner_id))).where(*conditions))
-    return Page(hits=_load_hits(rows), total=total or 0, page=page, per_page=per_page,
-                radius=radius if origin else None, unit=unit, origin=origin)
+        total = _count_all(conditions)
+        rows = _by_name(conditions, offset, per_page) if offset < total else []
+        return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page, unit=unit)
+    lat, lon = origin
+    box = bounding_box(lat, lon, radius, unit)
+    box_conditions = _box_conditions(box)
+    distance = distance_expression(lat, lon, unit)
+    total = count_practitioners(
+        origin=origin, radius=radius, earth_radius=earth_radius(unit), box=box, distance=distance,
+        filtered=filters.active,
+        filter_conditions=conditions, within=[*box_conditions, distance <= radius], today=today)
+    rows = []
+    if offset < total:
+        rows = _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total)
+    return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page,
+                radius=radius, unit=unit, origin=origin)
 
 
-def _by_distance(distance, conditions, offset: int, per_page: int) -> list[tuple[int, int, int, float]]:
-    """Rows of the page, nearest clinic per practitioner, without sorting every match.
+def _count_all(conditions) -> int:
+    solo = db.session.scalar(select(func.count()).select_from(SearchEntry)
+                             .where(SearchEntry.solo.is_(True), *conditions)) or 0
+    multi = db.session.scalar(select(func.count(func.distinct(SearchEntry.practitioner_id)))
+                              .where(SearchEntry.solo.is_(False), *conditions)) or 0
+    return solo + multi
 
-    The database keeps a top-N of the nearest index rows; rows of a practitioner
-    already seen closer are dropped here. Most practitioners have one clinic, so
-    one round usually suffices; otherwise the window doubles.
+
+def _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total):
+    """The page's rows, reading only a little more than the page from the index.
+
+    Rows within a smaller radius r are exactly the nearest ones whenever there are
+    enough of them, so the search starts with the r expected to hold about twice
+    the rows needed (matches spread evenly over the circle) and widens if short.
+    """
+    wanted = offset + per_page
+    reach = radius if total <= 2 * wanted else radius * math.sqrt(2 * wanted / total)
+    while True:
+        rows = _by_distance(distance, [*conditions, *_box_conditions(bounding_box(lat, lon, reach, unit)),
+                                       distance <= reach], offset, per_page)
+        if len(rows) == per_page or reach >= radius:
+            return rows
+        reach = min(radius, reach * 2)
+def _by_distance(distance, conditions, offset: int, per_page: int) -> list[tuple]:
+    return _first_per_practitioner(
+        distance.label("distance"),
+        (distance, SearchEntry.sort_name, SearchEntry.practitioner_id, SearchEntry.clinic_id),
+        conditions, offset, per_page)
+
+
+def _by_name(conditions, offset: int, per_page: int) -> list[tuple]:
+    return _first_per_practitioner(
+        None, (SearchEntry.sort_name, SearchEntry.practitioner_id, SearchEntry.clinic_id),
+        conditions, offset, per_page)
+
+
+def _first_per_practitioner(distance, order_by, conditions, offset: int, per_page: int) -> list[tuple]:
+    """Rows of the page, one per practitioner, without sorting every match.
+
+    The database keeps a top-N of index rows in the given order; later rows of a
+    practitioner already seen are dropped here. Most practitioners have one clinic,
+    so one round usually suffices; otherwise the window doubles.
     """
     wanted = offset + per_page
     limit = wanted * 2 + 10
+    columns = [SearchEntry.practitioner_id, SearchEntry.clinic_id, SearchEntry.licence_id]
+    if distance is not None:
+        columns.append(distance)
     while True:
-        rows = db.session.execute(
-            select(SearchEntry.practitioner_id, SearchEntry.clinic_id, SearchEntry.licence_id,
-                   distance.label("distance"))
-            .where(*conditions)
-            .order_by(distance, SearchEntry.sort_name, SearchEntry.practitioner_id, SearchEntry.clinic_id)
-            .limit(limit)).all()
+        rows = db.session.execute(select(*columns).where(*conditions).order_by(*order_by).limit(limit)).all()
         seen: set[int] = set()
         unique = []
         for row in rows:
-            if row.practitioner_id not in seen:
-                seen.add(row.practitioner_id)
-                unique.append(tuple(row))
+            if row[0] not in seen:
+                seen.add(row[0])
+                unique.append((row[0], row[1], row[2], row[3] if distance is not None else None))
         if len(unique) >= wanted or len(rows) < limit:
             return unique[offset:wanted]
         limit *= 2
-
-
-def _by_name(conditions, offset: int, per_page: int) -> list[tuple[int, int, int, None]]:
-    first_clinic = (
-        select(SearchEntry.practitioner_id, func.min(SearchEntry.clinic_id).label("clinic_id"),
-               func.min(SearchEntry.sort_name).label("sort_name"))
-        .where(*conditions).group_by(SearchEntry.practitioner_id).subquery())
-    rows = db.session.execute(
-        select(first_clinic.c.practitioner_id, first_clinic.c.clinic_id, SearchEntry.licence_id)
-        .join(SearchEntry, SearchEntry.clinic_id == first_clinic.c.clinic_id)
-        .order_by(first_clinic.c.sort_name, first_clinic.c.practitioner_id)
-        .offset(offset).limit(per_page)).all()
-    return [(r.practitioner_id, r.clinic_id, r.licence_id, None) for r in rows]
 
 
 def _load_hits(rows) -> list[Hit]:

@@ -1,8 +1,8 @@
-"""initial schema: users, practitioners, clinics, licences, search index, geocode cache
+"""Initial schema: accounts, practitioners, clinics, licences, search index, geocode cache
 
-Revision ID: a14f96650179
+Revision ID: d3692e652ee4
 Revises: 
-Create Date: 2026-11-24 23:11:55.228398
+Create Date: 2026-11-24 23:22:40.304401
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a14f96650179'
+revision = 'd3692e652ee4'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,6 +27,11 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_geocode_cache')),
     sa.UniqueConstraint('provider', 'query', name='uq_geocode_cache_provider_query')
+    )
+    op.create_table('search_cell',
+    sa.Column('cell', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('solo_entries', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('cell', name=op.f('pk_search_cell'))
     )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -123,6 +128,8 @@ def upgrade():
     sa.Column('latitude', sa.Float(), nullable=False),
     sa.Column('longitude', sa.Float(), nullable=False),
     sa.Column('lon_bucket', sa.Integer(), nullable=False),
+    sa.Column('cell', sa.Integer(), nullable=False),
+    sa.Column('solo', sa.Boolean(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
     sa.Column('sort_name', sa.String(length=120), nullable=False),
     sa.Column('years_chronic_pain', sa.Integer(), nullable=False),
@@ -136,17 +143,23 @@ def upgrade():
     )
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
         batch_op.create_index('ix_search_entry_bbox', ['lon_bucket', 'latitude', 'longitude', 'expires_on'], unique=False)
+        batch_op.create_index('ix_search_entry_cell', ['cell', 'solo', 'expires_on', 'latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_search_entry_expires_on', ['expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_entry_licence_id'), ['licence_id'], unique=False)
         batch_op.create_index('ix_search_entry_name', ['sort_name', 'practitioner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_entry_practitioner_id'), ['practitioner_id'], unique=False)
+        batch_op.create_index('ix_search_entry_solo_bbox', ['solo', 'lon_bucket', 'latitude', 'longitude', 'expires_on', 'practitioner_id'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_entry_solo_bbox')
         batch_op.drop_index(batch_op.f('ix_search_entry_practitioner_id'))
         batch_op.drop_index('ix_search_entry_name')
         batch_op.drop_index(batch_op.f('ix_search_entry_licence_id'))
+        batch_op.drop_index('ix_search_entry_expires_on')
+        batch_op.drop_index('ix_search_entry_cell')
         batch_op.drop_index('ix_search_entry_bbox')
 
     op.drop_table('search_entry')
@@ -163,6 +176,7 @@ def downgrade():
     op.drop_table('clinic')
     op.drop_table('practitioner')
     op.drop_table('user_account')
+    op.drop_table('search_cell')
     op.drop_table('geocode_cache')
     # PostgreSQL keeps enum types after their tables are gone.
     for name in ('verification_state', 'board_status', 'listing_state', 'user_role'):

@@ -1,0 +1,231 @@
+"""The OpenAPI 3.1 description of API v1, served at /api/v1/openapi.json.
+
+Limits and vocabularies come from the modules that enforce them, so the document
+cannot drift from the validation. The tests validate real responses against the
+schemas below.
+"""
+from __future__ import annotations
+
+import copy
+
+from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
+from directory.services.geo import MAX_RADIUS
+from directory.services.search_query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
+                                             MAX_PAGE, MAX_PER_PAGE)
+
+REF = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": REF + name}
+
+
+def _nullable(type_: str, **extra) -> dict:
+    return {"type": [type_, "null"], **extra}
+
+
+def _object(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    return {"type": "object", "required": list(properties) if required is None else required,
+            "properties": properties, **extra}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+SLUGS = {"type": "array", "items": {"type": "string"}}
+
+SCHEMAS: dict[str, dict] = {
+    "Origin": _object({
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "label": {"type": "string", "description": "How the location was understood."},
+    }),
+    "Location": _object({
+        "clinic_id": {"type": "integer"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "city": {"type": "string"},
+        "region": {"type": "string", "description": "State or province code, e.g. CA."},
+        "postal_code": _nullable("string"),
+        "country": {"type": "string", "description": "ISO 3166-1 alpha-2."},
+    }, required=["clinic_id", "lat", "lon", "city", "region", "postal_code"],
+        description="The clinic this result is shown at: the practitioner's nearest qualifying one."),
+    "Licence": _object({
+        "jurisdiction": {"type": "string", "description": "ISO 3166-2, e.g. US-CA.",
+                         "examples": ["US-CA"]},
+        "title": {"type": "string", "examples": ["L.Ac."]},
+        "number": {"type": "string"},
+        "verified_at": _nullable("string", format="date-time", description="UTC."),
+        "expires_on": {"type": "string", "format": "date"},
+    }, description="A licence verified by Meridian and not expired."),
+    "PractitionerSummary": _object({
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "slug": {"type": "string"},
+        "credentials": {"type": "string", "examples": ["L.Ac., Dipl. Ac. (NCCAOM)"]},
+        "distance": _nullable("number", minimum=0, description=(
+            "Great-circle distance from the origin in the response's unit, rounded to 0.1; "
+            "null without an origin.")),
+        "location": _ref("Location"),
+        "licence": _ref("Licence"),
+        "years_chronic_pain": {"type": "integer", "minimum": 0,
+                               "description": "Years treating chronic pain."},
+        "techniques": {**SLUGS, "description": "Technique slugs: " + ", ".join(TECHNIQUES) + "."},
+        "languages": {"type": "array", "items": {"type": "string"}},
+        "accepting_new_patients": {"type": "boolean"},
+        "profile_url": {"type": "string", "format": "uri", "description": "The public profile page."},
+        "api_url": {"type": "string", "format": "uri", "description": "This practitioner in the API."},
+    }, required=["id", "name", "credentials", "distance", "location", "licence", "years_chronic_pain",
+                 "techniques", "languages", "accepting_new_patients", "profile_url"]),
+    "Links": _object({
+        "self": {"type": "string", "format": "uri"},
+        "next": _nullable("string", format="uri"),
+        "prev": _nullable("string", format="uri"),
+    }),
+    "SearchResults": _object({
+        "origin": {"oneOf": [_ref("Origin"), {"type": "null"}],
+                   "description": "The geocoded `near`; null without it."},
+        "radius": _nullable("number", exclusiveMinimum=0,
+                            description="Search radius in `unit`; null without an origin."),
+        "unit": {"type": "string", "enum": ["mi", "km"]},
+        "total": {"type": "integer", "minimum": 0, "description": "Matching practitioners."},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "pages": {"type": "integer", "minimum": 1},
+        "results": {"type": "array", "items": _ref("PractitionerSummary"), "maxItems": MAX_PER_PAGE},
+        "links": _ref("Links"),
+    }, required=["origin", "radius", "unit", "total", "page", "per_page", "results"]),
+    "Clinic": _object({
+        "id": {"type": "integer"},
+        "name": _nullable("string"),
+        "address": _nullable("string"),
+        "city": {"type": "string"},
+        "region": {"type": "string"},
+        "postal_code": _nullable("string"),
+        "country": {"type": "string"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "timezone": {"type": "string", "description": "IANA time zone, e.g. America/Los_Angeles."},
+    }),
+    "Fees": _object({
+        "currency": {"type": "string", "description": "ISO 4217."},
+        "initial_cents": _nullable("integer", minimum=0, description="First visit, in cents."),
+        "follow_up_cents": _nullable("integer", minimum=0, description="Follow-up visit, in cents."),
+        "sliding_scale": {"type": "boolean"},
+    }),
+    "Error": _object({
+        "error": _object({
+            "code": {"type": "string", "examples": ["invalid_parameter", "unknown_location", "not_found"]},
+            "message": {"type": "string", "description": "Says what is wrong, for people."},
+            "field": {"type": "string", "description": "The query parameter at fault (400 only)."},
+            "details": {"type": "array", "description": "Every problem found (400 only).",
+                        "items": _object({"field": {"type": "string"}, "code": {"type": "string"},
+                                          "message": {"type": "string"}})},
+        }, required=["code", "message"]),
+    }),
+}
+
+# Spelled out rather than allOf, so that code generators give one flat type.
+_SUMMARY = SCHEMAS["PractitionerSummary"]
+SCHEMAS["PractitionerDetail"] = _object({
+    **_SUMMARY["properties"],
+    "bio": {"type": "string"},
+    "back_pain_focus": {"type": "string"},
+    "complementary_therapies": {
+        **SLUGS, "description": "Slugs: " + ", ".join(COMPLEMENTARY_THERAPIES) + "."},
+    "insurance": {"type": "array", "items": {"type": "string"}},
+    "fees": _ref("Fees"),
+    "clinics": {"type": "array", "items": _ref("Clinic"), "minItems": 1,
+                "description": "Clinics the practitioner is listed at (licensed for their state)."},
+    "licences": {"type": "array", "items": _ref("Licence"), "minItems": 1,
+                 "description": "Verified, unexpired licences."},
+}, required=[*_SUMMARY["required"], "bio", "back_pain_focus", "complementary_therapies", "insurance",
+             "fees", "clinics", "licences"],
+    description="A search result's fields (distance always null; location and licence are those of "
+                "the first listed clinic) plus the public profile.")
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+SEARCH_PARAMETERS = [
+    _query("near", {"type": "string", "maxLength": MAX_NEAR_LENGTH}, (
+        "Where to search from: a US ZIP code (12345 or 12345-6789), \"City, ST\", \"City, State\" "
+        "or \"lat,lon\" (street addresses only when a network geocoder is configured). "
+        "Without it every listed practitioner is returned, ordered by name.")),
+    _query("radius", {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS["km"],
+                      "default": DEFAULT_RADIUS},
+           f"Search radius in `unit`; at most {MAX_RADIUS['mi']:g} mi or {MAX_RADIUS['km']:g} km. "
+           f"Default {DEFAULT_RADIUS:g} mi (40 km when unit is km). Ignored without `near`."),
+    _query("unit", {"type": "string", "enum": ["mi", "km"], "default": "mi"},
+           "Unit of `radius` and of every `distance`."),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number."),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                        "default": DEFAULT_PER_PAGE}, "Results per page."),
+    _query("technique", {"type": "string", "enum": list(TECHNIQUES)},
+           "Only practitioners offering this technique (slug; its label, in any case, is accepted too)."),
+    _query("language", {"type": "string", "enum": list(LANGUAGES)},
+           "Only practitioners speaking this language (any case)."),
+    _query("min_years", {"type": "integer", "minimum": 0, "maximum": 80},
+           "Minimum years treating chronic pain."),
+    _query("accepting", {"type": "boolean"},
+           "true: only practitioners accepting new patients (1/yes/on also accepted); false: no filter."),
+]
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Meridian API",
+        "version": "1.0.0",
+        "summary": "Find licensed acupuncturists for chronic back pain near a place.",
+        "description": (
+            "Read-only, no authentication. Only listed practitioners holding a verified, unexpired "
+            "licence for the state of the clinic shown appear. Unknown query parameters are "
+            "ignored; when a parameter is repeated the first value wins; empty values mean "
+            "\"not given\". Every error is JSON."),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "paths": {
+        "/practitioners": {"get": {
+            "operationId": "searchPractitioners",
+            "summary": "Search listed practitioners near a place",
+            "description": "One result per practitioner, at its nearest qualifying clinic, ordered by "
+                           "distance (then name); without `near`, ordered by name.",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {
+                "200": {"description": "A page of results.",
+                        "headers": {"Cache-Control": {"schema": {"type": "string"},
+                                                      "description": "public, max-age=60"}},
+                        "content": {"application/json": {"schema": _ref("SearchResults")}}},
+                "400": _error_response(
+                    "A parameter is invalid (`invalid_parameter`) or `near` could not be located "
+                    "(`unknown_location`); `field` names the first parameter at fault."),
+            },
+        }},
+        "/practitioners/{practitioner_id}": {"get": {
+            "operationId": "getPractitioner",
+            "summary": "A listed practitioner's public profile",
+            "parameters": [{"name": "practitioner_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
+            "responses": {
+                "200": {"description": "The profile.",
+                        "content": {"application/json": {"schema": _ref("PractitionerDetail")}}},
+                "404": _error_response("No listed practitioner has this id (code `not_found`)."),
+            },
+        }},
+        "/openapi.json": {"get": {
+            "operationId": "getOpenAPI",
+            "summary": "This document",
+            "responses": {"200": {"description": "OpenAPI 3.1 document.",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+    },
+    "components": {"schemas": SCHEMAS},
+}
+
+
+def document() -> dict:
+    """A copy, so callers may change it freely."""
+    return copy.deepcopy(DOCUMENT)

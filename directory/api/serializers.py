@@ -1,0 +1,110 @@
+"""Plain-dict representations of search results and profiles for the JSON API.
+
+Field names here are the public contract described in ``openapi.py``; add fields,
+never rename or remove them.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import url_for
+
+from directory.models import Clinic, Licence, Practitioner
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """UTC, ISO 8601 with a "Z". SQLite hands back naive datetimes: they were stored as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def iso_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def rounded_distance(distance: float | None) -> float | None:
+    return None if distance is None else round(distance, 1)
+
+
+def location(clinic: Clinic) -> dict:
+    return {
+        "clinic_id": clinic.id,
+        "lat": clinic.latitude,
+        "lon": clinic.longitude,
+        "city": clinic.city,
+        "region": clinic.region,
+        "postal_code": clinic.postal_code or None,
+        "country": clinic.country,
+    }
+
+
+def licence(lic: Licence) -> dict:
+    return {
+        "jurisdiction": lic.jurisdiction,
+        "title": lic.title,
+        "number": lic.number,
+        "verified_at": iso_datetime(lic.verified_at),
+        "expires_on": iso_date(lic.expires_on),
+    }
+
+
+def clinic(c: Clinic) -> dict:
+    return {
+        "id": c.id,
+        "name": c.name or None,
+        "address": c.address or None,
+        "city": c.city,
+        "region": c.region,
+        "postal_code": c.postal_code or None,
+        "country": c.country,
+        "lat": c.latitude,
+        "lon": c.longitude,
+        "timezone": c.timezone,
+    }
+
+
+def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Licence,
+            distance: float | None) -> dict:
+    """One search result: the practitioner at one clinic, with the licence that lists it there."""
+    return {
+        "id": practitioner.id,
+        "name": practitioner.display_name,
+        "slug": practitioner.slug,
+        "credentials": practitioner.credentials or "",
+        "distance": rounded_distance(distance),
+        "location": location(shown_clinic),
+        "licence": licence(shown_licence),
+        "years_chronic_pain": practitioner.years_chronic_pain or 0,
+        "techniques": list(practitioner.techniques or []),
+        "languages": list(practitioner.languages or []),
+        "accepting_new_patients": bool(practitioner.accepting_new_patients),
+        "profile_url": url_for("practitioners.profile", practitioner_id=practitioner.id, _external=True),
+        "api_url": url_for("api.practitioner", practitioner_id=str(practitioner.id), _external=True),
+    }
+
+
+def fees(practitioner: Practitioner) -> dict:
+    return {
+        "currency": practitioner.fee_currency or "USD",
+        "initial_cents": practitioner.fee_initial_cents,
+        "follow_up_cents": practitioner.fee_follow_up_cents,
+        "sliding_scale": bool(practitioner.sliding_scale),
+    }
+
+
+def detail(practitioner: Practitioner, clinics: list[Clinic], licences: list[Licence],
+           shown_clinic: Clinic, shown_licence: Licence) -> dict:
+    """The profile: the search-result fields plus everything a patient may read."""
+    return {
+        **summary(practitioner, shown_clinic, shown_licence, None),
+        "bio": practitioner.bio or "",
+        "back_pain_focus": practitioner.back_pain_focus or "",
+        "complementary_therapies": list(practitioner.complementary_therapies or []),
+        "insurance": list(practitioner.insurance or []),
+        "fees": fees(practitioner),
+        "clinics": [clinic(c) for c in clinics],
+        "licences": [licence(lic) for lic in licences],
+    }
