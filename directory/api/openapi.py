@@ -158,7 +158,7 @@ SEARCH_PARAMETERS = [
     _query("radius", {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS["km"],
                       "default": DEFAULT_RADIUS},
            f"Search radius in `unit`; at most {MAX_RADIUS['mi']:g} mi or {MAX_RADIUS['km']:g} km. "
-           f"Default {DEFAULT_RADIUS:g} mi (40 km when unit is km). Ignored without `near`."),
+           f"Default {DEFAULT_RADIUS:g}, in `unit`. Ignored without `near`."),
     _query("unit", {"type": "string", "enum": ["mi", "km"], "default": "mi"},
            "Unit of `radius` and of every `distance`."),
     _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number."),

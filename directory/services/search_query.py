@@ -75,7 +75,7 @@ def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
         errors.append(ParamError("unit", "invalid_parameter", "unit must be mi or km."))
         unit = "mi"
 
-    radius = DEFAULT_RADIUS if unit == "mi" else 40.0
+    radius = DEFAULT_RADIUS
     raw_radius = (args.get("radius") or "").strip()
     if raw_radius:
         try:
