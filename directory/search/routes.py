@@ -1,8 +1,137 @@
-from flask import Blueprint
+"""The home page: a location search with filters and results ranked by distance."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from directory import presenters
+from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
+from directory.services import geo, search_query
+from directory.services.geo import MAX_RADIUS
+from directory.services.search_query import FALSE_WORDS
 
 bp = Blueprint("search", __name__)
+
+# Radii the empty state may suggest, beyond those in the select.
+RADIUS_STEPS = (5, 10, 25, 50, 100, 250, 500)
+FILTER_PARAMS = ("technique", "language", "min_years", "accepting")
+
+
+def _page_message(field: str, message: str) -> str:
+    """Parser messages name query parameters ("min_years must ..."); say the label instead."""
+    label = FIELD_LABELS.get(field)
+    if label and message.startswith(field + " "):
+        return label + message[len(field):]
+    return message
+
+
+def _ordered_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
+    rank = {name: i for i, name in enumerate(FIELD_ORDER)}
+    return sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
+def page_window(current: int, pages: int, spread: int = 2) -> list[int | None]:
+    """Page numbers to link: first, last and a few around the current one; None marks a gap."""
+    shown = {1, pages, *range(current - spread, current + spread + 1)}
+    numbers = sorted(n for n in shown if 1 <= n <= pages)
+    window: list[int | None] = []
+    for n in numbers:
+        if window and n - window[-1] > 2:
+            window.append(None)
+        elif window and n - window[-1] == 2:
+            window.append(n - 1)  # a gap of one page is shown rather than elided
+        window.append(n)
+    return window
+
+
+def _url_with(args: MultiDict, **changes) -> str:
+    """This page's URL with some parameters replaced (None removes one); others are kept."""
+    params = MultiDict(args)
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    if changes.get("page") == 1:
+        params.pop("page", None)  # page 1 is the default: keep its URL the plain search
+    return url_for("search.index", **params.to_dict(flat=False))
+
+
+def _suggestions(args: MultiDict, query: search_query.SearchRequest) -> list[dict]:
+    """Ways out of an empty result: a wider radius, fewer filters."""
+    suggestions = []
+    limit = MAX_RADIUS[query.unit]
+    wider = next((r for r in RADIUS_STEPS if r > query.radius and r <= limit), None)
+    if wider is not None:
+        suggestions.append({"text": f"Search within {wider} {query.unit}",
+                            "url": _url_with(args, radius=str(wider), page=None)})
+    if any((args.get(name) or "").strip() for name in FILTER_PARAMS):
+        suggestions.append({"text": "Search again without filters",
+                            "url": _url_with(args, page=None, **{n: None for n in FILTER_PARAMS})})
+    return suggestions
+
+
+def _title(query: search_query.SearchRequest | None, results: geo.Page | None,
+           errors: dict) -> str:
+    if errors:
+        return "Error: check your search"
+    if results is None:
+        return "Find a licensed acupuncturist for chronic back pain"
+    noun = "practitioner" if results.total == 1 else "practitioners"
+    title = (f"{results.total} {noun} within {results.radius:g} {results.unit} "
+             f"of {query.place.label}")
+    if results.pages > 1:
+        title += f" (page {results.page} of {results.pages})"
+    return title
 
 
 @bp.get("/")
 def index():
-    return "search"
+    args = request.args
+    form = SearchForm(args)
+    errors: dict[str, str] = {}
+    search = None
+    try:
+        search = search_query.parse(args)
+    except search_query.InvalidSearch as exc:
+        errors = {field: _page_message(field, message) for field, message in exc.by_field().items()}
+    if "near" in args and not (args.get("near") or "").strip():
+        # The form was sent with an empty location box: say so rather than ignore it.
+        errors["near"] = "Enter a location: a ZIP code, a city and state, or a latitude,longitude."
+        search = None
+
+    # A select can't show a value it doesn't offer; show its default beside the error
+    # rather than whichever option happens to come first.
+    for name in ("radius", "unit"):
+        if name in errors:
+            getattr(form, name).data = getattr(form, name).default
+
+    results = None
+    suggestions: list[dict] = []
+    if search is not None:
+        form.ensure_radius_choice(f"{search.radius:g}")
+        form.unit.data = search.unit
+        form.technique.data = search.filters.technique or ""
+        form.language.data = search.filters.language or ""
+        if search.origin is not None:
+            results = geo.search(search.origin, radius=search.radius, unit=search.unit,
+                                 filters=search.filters, page=search.page, per_page=search.per_page)
+            if not results.hits:
+                suggestions = _suggestions(args, search)
+
+    return render_template(
+        "search/index.html",
+        form=form,
+        errors=errors,
+        error_list=_ordered_errors(errors),
+        field_labels=FIELD_LABELS,
+        search=search,
+        results=results,
+        suggestions=suggestions,
+        title=_title(search, results, errors),
+        active_filters=sum(1 for name in FILTER_PARAMS
+                           if (args.get(name) or "").strip().lower() not in ("", *FALSE_WORDS)),
+        page_url=lambda n: _url_with(args, page=n),
+        page_window=page_window,
+        street_addresses=current_app.config.get("GEOCODER") != "offline",
+        p=presenters,
+    )

@@ -1,0 +1,111 @@
+"""Small pure helpers that turn stored values into the words people read.
+
+Shared by the HTML pages and the JSON API, so a fee or a licence badge reads the
+same everywhere.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, TECHNIQUES
+
+# ISO 3166-2 subdivision code -> name, for the places whose licences we show.
+JURISDICTION_NAMES: dict[str, str] = {
+    "US-AL": "Alabama", "US-AK": "Alaska", "US-AZ": "Arizona", "US-AR": "Arkansas",
+    "US-CA": "California", "US-CO": "Colorado", "US-CT": "Connecticut", "US-DE": "Delaware",
+    "US-DC": "District of Columbia", "US-FL": "Florida", "US-GA": "Georgia", "US-HI": "Hawaii",
+    "US-ID": "Idaho", "US-IL": "Illinois", "US-IN": "Indiana", "US-IA": "Iowa",
+    "US-KS": "Kansas", "US-KY": "Kentucky", "US-LA": "Louisiana", "US-ME": "Maine",
+    "US-MD": "Maryland", "US-MA": "Massachusetts", "US-MI": "Michigan", "US-MN": "Minnesota",
+    "US-MS": "Mississippi", "US-MO": "Missouri", "US-MT": "Montana", "US-NE": "Nebraska",
+    "US-NV": "Nevada", "US-NH": "New Hampshire", "US-NJ": "New Jersey", "US-NM": "New Mexico",
+    "US-NY": "New York", "US-NC": "North Carolina", "US-ND": "North Dakota", "US-OH": "Ohio",
+    "US-OK": "Oklahoma", "US-OR": "Oregon", "US-PA": "Pennsylvania", "US-RI": "Rhode Island",
+    "US-SC": "South Carolina", "US-SD": "South Dakota", "US-TN": "Tennessee", "US-TX": "Texas",
+    "US-UT": "Utah", "US-VT": "Vermont", "US-VA": "Virginia", "US-WA": "Washington",
+    "US-WV": "West Virginia", "US-WI": "Wisconsin", "US-WY": "Wyoming",
+    "US-AS": "American Samoa", "US-GU": "Guam", "US-MP": "Northern Mariana Islands",
+    "US-PR": "Puerto Rico", "US-VI": "U.S. Virgin Islands",
+    "CA-AB": "Alberta", "CA-BC": "British Columbia", "CA-MB": "Manitoba", "CA-NB": "New Brunswick",
+    "CA-NL": "Newfoundland and Labrador", "CA-NS": "Nova Scotia", "CA-NT": "Northwest Territories",
+    "CA-NU": "Nunavut", "CA-ON": "Ontario", "CA-PE": "Prince Edward Island", "CA-QC": "Quebec",
+    "CA-SK": "Saskatchewan", "CA-YT": "Yukon",
+}
+
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$"}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def jurisdiction_name(code: str | None) -> str:
+    """"US-CA" -> "California"; an unknown code is shown as given."""
+    if not code:
+        return ""
+    return JURISDICTION_NAMES.get(code.strip().upper(), code.strip().upper())
+
+
+def region_name(country: str, region: str) -> str:
+    return jurisdiction_name(f"{country}-{region}")
+
+
+def short_date(value: date | datetime | None) -> str:
+    """12 Mar 2026, independent of the server's locale."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def money(cents: int | None, currency: str = "USD") -> str:
+    """12000 -> "$120", 12050 -> "$120.50"; empty when not given."""
+    if cents is None:
+        return ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    amount = f"{whole:,}" if rest == 0 else f"{whole:,}.{rest:02d}"
+    sign = "-" if cents < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get((currency or "USD").upper())
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency.upper()}"
+
+
+def _labels(slugs: Iterable[str] | None, vocabulary: dict[str, str]) -> list[str]:
+    # Unknown slugs still read as words rather than disappearing.
+    return [vocabulary.get(s) or s.replace("-", " ").capitalize() for s in (slugs or []) if s]
+
+
+def technique_labels(slugs: Iterable[str] | None) -> list[str]:
+    return _labels(slugs, TECHNIQUES)
+
+
+def therapy_labels(slugs: Iterable[str] | None) -> list[str]:
+    return _labels(slugs, COMPLEMENTARY_THERAPIES)
+
+
+def licence_badge(verified_at: date | datetime | None, jurisdiction: str) -> str:
+    """ "Licence verified 12 Mar 2026 · California"."""
+    place = jurisdiction_name(jurisdiction)
+    when = short_date(verified_at)
+    return f"Licence verified {when} · {place}" if when else f"Licence verified · {place}"
+
+
+def distance_text(distance: float | None, unit: str) -> str:
+    """3.4321 -> "3.4 mi"; very close places don't claim to be 0 away."""
+    if distance is None:
+        return ""
+    if distance < 0.05:
+        return f"under 0.1 {unit}"
+    return f"{distance:.1f} {unit}"
+
+
+def years_text(years: int | None) -> str:
+    years = years or 0
+    if years == 0:
+        return "Less than a year treating chronic pain"
+    return f"{years} year{'s' if years != 1 else ''} treating chronic pain"
+
+
+def join_list(items: Iterable[str]) -> str:
+    items = [i for i in items if i]
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

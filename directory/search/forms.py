@@ -1,0 +1,52 @@
+"""The search form. It only renders and echoes what was typed: the rules live in
+directory.services.search_query.parse, shared with the JSON API."""
+from __future__ import annotations
+
+from wtforms import BooleanField, Form, IntegerField, SearchField, SelectChoice, SelectField
+
+from directory.data.vocabulary import LANGUAGES, TECHNIQUES
+from directory.services.search_query import FALSE_WORDS
+
+RADIUS_CHOICES = ("5", "10", "25", "50", "100")
+UNIT_CHOICES = (("mi", "miles"), ("km", "kilometres"))
+
+# Labels used in the page's error messages, by query-string name.
+FIELD_LABELS = {
+    "near": "Location",
+    "radius": "Radius",
+    "unit": "Unit",
+    "technique": "Technique",
+    "language": "Language",
+    "min_years": "Minimum years treating chronic pain",
+    "accepting": "Accepting new patients",
+    "page": "Page",
+    "per_page": "Results per page",
+}
+FIELD_ORDER = tuple(FIELD_LABELS)
+
+
+class SearchForm(Form):
+    """A GET form: no CSRF token (it changes nothing), bound to request.args."""
+
+    near = SearchField("Location")
+    radius = SelectField("Radius", choices=[SelectChoice(r) for r in RADIUS_CHOICES], default="25")
+    unit = SelectField("Unit", choices=[SelectChoice(v, label) for v, label in UNIT_CHOICES],
+                       default="mi")
+    technique = SelectField(
+        "Technique", default="",
+        choices=[SelectChoice("", "Any technique")] + [SelectChoice(*t) for t in TECHNIQUES.items()])
+    language = SelectField(
+        "Language spoken", default="",
+        choices=[SelectChoice("", "Any language")] + [SelectChoice(n) for n in LANGUAGES])
+    min_years = IntegerField("Minimum years treating chronic pain")
+    # Same false words as the parser, so "accepting=0" is not shown ticked.
+    accepting = BooleanField(
+        "Only practitioners accepting new patients",
+        false_values=(False, "", *sorted(FALSE_WORDS)))
+
+    def ensure_radius_choice(self, value: str) -> None:
+        """Keep a radius that came from a link (e.g. 250) selectable and selected."""
+        if value not in {c.value for c in self.radius.choices}:
+            self.radius.choices = sorted(
+                [*self.radius.choices, SelectChoice(value)], key=lambda c: float(c.value))
+        self.radius.data = value
