@@ -2,25 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date
-
 from flask import Blueprint, jsonify, request, url_for
-from sqlalchemy import select
 
 from directory.api import serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
-from directory.extensions import db
-from directory.models import Clinic, Licence, ListingState, Practitioner, SearchEntry
-from directory.services import geo, search_query
+from directory.services import geo, profiles, search_query
 from directory.services.search_query import InvalidSearch, SearchRequest
 
 bp = Blueprint("api", __name__)
 
-# Ids are PostgreSQL INTEGERs: anything longer or larger can name no row, and would
-# overflow the bound parameter if it reached the database.
-MAX_ID = 2**31 - 1
-ID_PATTERN = re.compile(r"[0-9]{1,10}")
+ID_PATTERN = re.compile(r"[0-9]{1,12}")
 CACHE_CONTROL = "public, max-age=60"
 
 
@@ -90,31 +82,14 @@ def practitioners():
     return response
 
 
-def _not_found(raw_id: str):
-    return json_error(404, "not_found", f"No listed practitioner has the id {raw_id[:40]!r}.")
-
-
 @bp.get("/practitioners/<practitioner_id>")
 def practitioner(practitioner_id: str):
-    if not ID_PATTERN.fullmatch(practitioner_id) or int(practitioner_id) > MAX_ID:
-        return _not_found(practitioner_id)
-    pid = int(practitioner_id)
-    # Listed means: indexed (the index holds only listed practitioners' clinics with a
-    # verified licence for their state) and that licence not expired today.
-    today = date.today()
-    entries = db.session.execute(
-        select(SearchEntry.clinic_id, SearchEntry.licence_id)
-        .where(SearchEntry.practitioner_id == pid, SearchEntry.expires_on >= today)
-        .order_by(SearchEntry.clinic_id)).all()
-    found = db.session.get(Practitioner, pid) if entries else None
-    if found is None or found.listing_state is not ListingState.LISTED:
-        return _not_found(practitioner_id)
-    clinics = list(db.session.scalars(
-        select(Clinic).where(Clinic.id.in_([e.clinic_id for e in entries])).order_by(Clinic.id)))
-    shown_clinic = clinics[0]
-    shown_licence = db.session.get(Licence, entries[0].licence_id)
-    licences = [lic for lic in found.licences if lic.is_current(today)]
-    response = jsonify(serializers.detail(found, clinics, licences, shown_clinic, shown_licence))
+    # Digits only, so "1e3", " 7" or "٣" name nothing instead of being coerced.
+    found = profiles.listed_profile(int(practitioner_id)) if ID_PATTERN.fullmatch(practitioner_id) else None
+    if found is None:
+        return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
+    response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
+                                          found.shown_clinic, found.shown_licence))
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 
