@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from directory.data.vocabulary import LANGUAGES, TECHNIQUES, language_name, technique_slug
@@ -65,6 +65,17 @@ def _int(args: Mapping[str, str], name: str, default: int | None, low: int, high
     return value
 
 
+def _choice(args: Mapping[str, str], name: str, resolve: Callable[[str], str | None],
+            allowed: Iterable[str], errors: list[ParamError]) -> str | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    value = resolve(raw)
+    if value is None:
+        errors.append(ParamError(name, "invalid_parameter", f"{name} must be one of: {', '.join(allowed)}."))
+    return value
+
+
 def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
     """Turn query-string values into a SearchRequest, or raise InvalidSearch listing
     every problem. Empty values mean "not given"."""
@@ -92,21 +103,8 @@ def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
     per_page = _int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors)
     min_years = _int(args, "min_years", None, 0, 80, errors)
 
-    technique = None
-    raw_technique = (args.get("technique") or "").strip()
-    if raw_technique:
-        technique = technique_slug(raw_technique)
-        if technique is None:
-            errors.append(ParamError("technique", "invalid_parameter",
-                                     "technique must be one of: " + ", ".join(TECHNIQUES) + "."))
-
-    language = None
-    raw_language = (args.get("language") or "").strip()
-    if raw_language:
-        language = language_name(raw_language)
-        if language is None:
-            errors.append(ParamError("language", "invalid_parameter",
-                                     "language must be one of: " + ", ".join(LANGUAGES) + "."))
+    technique = _choice(args, "technique", technique_slug, TECHNIQUES, errors)
+    language = _choice(args, "language", language_name, LANGUAGES, errors)
 
     accepting = None
     raw_accepting = (args.get("accepting") or "").strip().lower()
