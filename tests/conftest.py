@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
 
 from directory import create_app
 from directory.extensions import db
