@@ -44,11 +44,14 @@ def count_practitioners(*, origin, radius, earth_radius, box, distance, filtered
     inside: set[int] = set()
     edge: list[int] = []
     inside_total = 0
+    # A cell is surely outside when even the point of it nearest the origin in
+    # latitude and longitude lies beyond the radius by more than the cell's size.
+    slack = 2 * math.radians(CELL_DEGREES) * earth_radius
     for cell, entries in cells:
         if _farthest_corner(cell, lat0, lon0, earth_radius) <= radius * (1 - 1e-12) - 1e-9:
             inside.add(cell)
             inside_total += entries
-        else:
+        elif _clamped_distance(cell, lat0, lon0, earth_radius) <= radius + slack:
             edge.append(cell)
     # Cells hold rows until the licence lapses: take back those that expired since.
     stale = sum(1 for cell in db.session.scalars(
@@ -81,12 +84,24 @@ def _cells_in_box(box) -> list[tuple[int, int]] | None:
     return result
 
 
+def _cell_bounds(cell: int) -> tuple[float, float]:
+    row, column = divmod(cell, CELL_COLUMNS)
+    return -90.0 + row * CELL_DEGREES, -180.0 + column * CELL_DEGREES
+
+
+def _clamped_distance(cell: int, lat0: float, lon0: float, earth_radius: float) -> float:
+    south, west = _cell_bounds(cell)
+    lat = min(max(lat0, south), south + CELL_DEGREES)
+    # Longitudes compare modulo 360 so cells across the antimeridian clamp the short way.
+    offset = (lon0 - west + 180.0) % 360.0 - 180.0
+    lon = west + min(max(offset, 0.0), CELL_DEGREES)
+    return haversine(lat0, lon0, lat, lon, earth_radius)
+
+
 def _farthest_corner(cell: int, lat0: float, lon0: float, earth_radius: float) -> float:
     # Along a parallel or a meridian the distance from a point has no interior
     # maximum, so the farthest point of a lat/lon cell is one of its corners.
-    row, column = divmod(cell, CELL_COLUMNS)
-    south = -90.0 + row * CELL_DEGREES
-    west = -180.0 + column * CELL_DEGREES
+    south, west = _cell_bounds(cell)
     return max(haversine(lat0, lon0, lat, lon, earth_radius)
                for lat in (south, min(90.0, south + CELL_DEGREES))
                for lon in (west, west + CELL_DEGREES))

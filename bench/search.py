@@ -1,0 +1,234 @@
+"""Benchmark the nearby search against a naive scan, at several directory sizes.
+
+    python bench/search.py --sizes 10000,100000,1000000 --origins 200
+    python bench/search.py --sizes 10000 --database-url postgresql://postgres@127.0.0.1/bench
+
+For each size: a fresh database (a SQLite file in a temporary directory, or the given
+URL with ALL ITS TABLES DROPPED), the schema, the demo seed (the same function as
+`flask seed-demo`), then `directory.services.geo.search` latency over origins weighted
+towards dense cities (radius 25 mi, first page of 20), in-process with an app context,
+after a warm-up. Side by side, on a sample of the same origins, a naive search that
+loads every listed clinic and computes geopy's great-circle distance to each in Python.
+Progress goes to stderr; the Markdown table (or JSON with --json) to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import zipcodes  # noqa: E402
+from geopy.distance import great_circle  # noqa: E402
+from sqlalchemy import __version__ as sqlalchemy_version  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+
+from directory import create_app  # noqa: E402
+from directory.extensions import db  # noqa: E402
+from directory.models import Clinic, Licence, ListingState, Practitioner, VerificationState  # noqa: E402
+from directory.services import demo, geo  # noqa: E402
+
+RADIUS_MI = 25.0
+PER_PAGE = 20
+WARM_UP = 20
+# (city, lat, lon, weight): where people search from, densest first.
+CITIES = (
+    ("Manhattan", 40.7831, -73.9712, 14), ("Los Angeles", 34.0522, -118.2437, 12),
+    ("San Francisco", 37.7749, -122.4194, 10), ("Brooklyn", 40.6782, -73.9442, 6),
+    ("Seattle", 47.6062, -122.3321, 6), ("Chicago", 41.8781, -87.6298, 6), ("Boston", 42.3601, -71.0589, 5),
+    ("Miami", 25.7617, -80.1918, 4), ("Houston", 29.7604, -95.3698, 4), ("Denver", 39.7392, -104.9903, 4),
+    ("Portland", 45.5152, -122.6784, 4), ("San Diego", 32.7157, -117.1611, 4), ("Austin", 30.2672, -97.7431, 3),
+    ("Philadelphia", 39.9526, -75.1652, 3), ("Washington", 38.9072, -77.0369, 3), ("Oakland", 37.8044, -122.2712, 3),
+    ("San Jose", 37.3382, -121.8863, 3), ("Atlanta", 33.7490, -84.3880, 2), ("Minneapolis", 44.9778, -93.2650, 2),
+    ("Phoenix", 33.4484, -112.0740, 2), ("Honolulu", 21.3069, -157.8583, 2), ("Santa Fe", 35.6870, -105.9378, 1),
+)
+RURAL_SHARE = 0.1  # the rest: any US ZIP, for searches from sparse places
+JITTER_KM = 8.0  # origins spread over each city, not one point
+
+
+def origins(count: int, seed: int) -> list[tuple[float, float]]:
+    rng = random.Random(seed)
+    zips = [z for z in zipcodes.list_all() if z["zip_code_type"] == "STANDARD" and z["active"]]
+    points = []
+    for _ in range(count):
+        if rng.random() < RURAL_SHARE:
+            z = rng.choice(zips)
+            points.append((float(z["lat"]), float(z["long"])))
+            continue
+        _name, lat, lon, _w = rng.choices(CITIES, weights=[c[3] for c in CITIES])[0]
+        km, bearing = JITTER_KM * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+        points.append((lat + km * math.cos(bearing) / 111.195,
+                       lon + km * math.sin(bearing) / (111.195 * math.cos(math.radians(lat)))))
+    return points
+
+
+def percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+
+
+def naive_search(origin: tuple[float, float], today) -> tuple[int, list[int]]:
+    """Load every listed clinic and measure the distance to each in Python."""
+    rows = db.session.execute(
+        select(Clinic.practitioner_id, Clinic.latitude, Clinic.longitude, Practitioner.display_name)
+        .join(Practitioner, Practitioner.id == Clinic.practitioner_id)
+        .join(Licence, (Licence.practitioner_id == Clinic.practitioner_id)
+              & (Licence.jurisdiction == Clinic.country + "-" + Clinic.region))
+        .where(Practitioner.listing_state == ListingState.LISTED,
+               Licence.verification_state == VerificationState.VERIFIED, Licence.expires_on >= today)).all()
+    best: dict[int, tuple[float, str]] = {}
+    for pid, lat, lon, name in rows:
+        miles = great_circle(origin, (lat, lon)).miles
+        if miles <= RADIUS_MI and (pid not in best or miles < best[pid][0]):
+            best[pid] = (miles, name.lower())
+    ranked = sorted(best, key=lambda pid: (best[pid], pid))
+    return len(best), ranked[:PER_PAGE]
+
+
+def run_size(url: str, size: int, args) -> dict:
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        log(f"[{size:,}] seeding...")
+        started = time.perf_counter()
+        result = demo.seed(size, args.seed, progress=lambda done, total: log(f"  {done:,} / {total:,}")
+                           if done % 100_000 == 0 else None)
+        seed_seconds = time.perf_counter() - started
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))  # autovacuum would do this soon after a bulk load
+            db.session.commit()
+        points = origins(args.origins + WARM_UP, args.seed)
+        warm, measured = points[:WARM_UP], points[WARM_UP:]
+        for origin in warm:
+            geo.search(origin, radius=RADIUS_MI, per_page=PER_PAGE)
+            db.session.remove()
+        log(f"[{size:,}] searching from {len(measured)} origins...")
+        timings, totals, first_pages = [], [], []
+        for origin in measured:
+            t = time.perf_counter()
+            page = geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
+            timings.append((time.perf_counter() - t) * 1000)
+            totals.append(page.total)
+            first_pages.append([hit.practitioner.id for hit in page.hits])
+            db.session.remove()
+        sample = list(range(0, len(measured), max(1, len(measured) // args.naive_sample)))[:args.naive_sample]
+        log(f"[{size:,}] naive scan from {len(sample)} origins...")
+        naive_timings, agree = [], 0
+        today = date.today()
+        for i in sample:
+            t = time.perf_counter()
+            total, ids = naive_search(measured[i], today)
+            naive_timings.append((time.perf_counter() - t) * 1000)
+            agree += total == totals[i] and ids == first_pages[i]
+            db.session.remove()
+        if args.database_url:
+            db.drop_all()
+        db.engine.dispose()
+    p50 = percentile(timings, 50)
+    naive_p50 = statistics.median(naive_timings)
+    return {
+        "size": size, "seed_seconds": round(seed_seconds, 1), "listed": result.listed,
+        "search_ms": {"p50": round(p50, 2), "p95": round(percentile(timings, 95), 2),
+                      "p99": round(percentile(timings, 99), 2), "max": round(max(timings), 2)},
+        "avg_results": round(statistics.mean(totals), 1), "origins": len(measured),
+        "naive_ms_p50": round(naive_p50, 1), "naive_origins": len(sample), "naive_agrees": agree,
+        "speed_up": round(naive_p50 / p50, 1),
+    }
+
+
+def machine(url: str) -> dict:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "os": platform.platform(), "sqlite": sqlite3.sqlite_version, "sqlalchemy": sqlalchemy_version,
+            "database": url.split("://", 1)[0].split("+", 1)[0]}
+    return info
+
+
+def markdown(results: list[dict], info: dict) -> str:
+    lines = ["| size | seed time | search p50 | p95 | p99 | avg results within 25 mi | naive p50 | speed-up |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        s = r["search_ms"]
+        lines.append(f"| {r['size']:,} | {r['seed_seconds']:.1f} s | {s['p50']:.2f} ms | {s['p95']:.2f} ms | "
+                     f"{s['p99']:.2f} ms | {r['avg_results']:,.1f} | {r['naive_ms_p50']:,.0f} ms | "
+                     f"{r['speed_up']:,.0f}× |")
+    lines.append("")
+    lines.append(f"{results[0]['origins'] if results else 0} origins (warm-up {WARM_UP}), radius 25 mi, "
+                 f"first page of {PER_PAGE}; naive on {results[0]['naive_origins'] if results else 0} of them, "
+                 f"agreeing with the search on " + ", ".join(
+                     f"{r['naive_agrees']}/{r['naive_origins']}" for r in results) + ".")
+    lines.append(f"Machine: {info['cpu']}, {info['cores']} cores; {info['os']}; Python {info['python']}; "
+                 f"SQLite {info['sqlite']}; SQLAlchemy {info['sqlalchemy']}; database: {info['database']}"
+                 + (f" {info['server']}" if info.get("server") else "") + ".")
+    return "\n".join(lines)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated practitioner counts")
+    parser.add_argument("--origins", type=int, default=200, help="search origins per size (>= 200 recommended)")
+    parser.add_argument("--naive-sample", type=int, default=10, help="origins for the naive scan")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url",
+                        help="use this database instead of SQLite files; ALL ITS TABLES ARE DROPPED")
+    parser.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' for stdout)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error("--sizes takes comma-separated whole numbers, e.g. 10000,100000")
+    if not sizes or any(not 0 < s <= demo.MAX_PRACTITIONERS for s in sizes):
+        parser.error(f"each size must be between 1 and {demo.MAX_PRACTITIONERS:,}")
+    if args.origins < 2 or args.naive_sample < 1:
+        parser.error("--origins must be at least 2 and --naive-sample at least 1")
+
+    url = args.database_url
+    if url:
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix):]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="meridian-bench-") as tmp:
+        for size in sizes:
+            results.append(run_size(url or f"sqlite:///{Path(tmp) / f'bench-{size}.db'}", size, args))
+            log(json.dumps(results[-1]))
+    info = machine(url or "sqlite://")
+    if url and url.startswith("postgresql"):
+        app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            info["server"] = db.session.scalar(text("SHOW server_version"))
+    if args.json:
+        payload = json.dumps({"machine": info, "results": results}, indent=2)
+        if args.json == "-":
+            print(payload)
+        else:
+            Path(args.json).write_text(payload + "\n")
+    if args.json != "-":
+        print(markdown(results, info))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
