@@ -245,8 +245,8 @@ def assert_cell_counts_match_rows():
 
     from directory.models import SearchCell, SearchEntry
     from_rows = dict(db.session.execute(
-        select(SearchEntry.cell, func.count()).where(SearchEntry.solo.is_(True)).group_by(SearchEntry.cell)).all())
-    from_cells = {c.cell: c.solo_entries for c in db.session.scalars(select(SearchCell)) if c.solo_entries}
+        select(SearchEntry.cell, func.count()).where(SearchEntry.lead.is_(True)).group_by(SearchEntry.cell)).all())
+    from_cells = {c.cell: c.lead_entries for c in db.session.scalars(select(SearchCell)) if c.lead_entries}
     assert from_cells == from_rows
 
 
@@ -254,7 +254,7 @@ def test_cell_counts_follow_every_kind_of_change(app):
     a = create_practitioner(clinics=[clinic_at(*SF)])
     b = create_practitioner(clinics=[clinic_at(*point_at(SF, 3, 90))])
     assert_cell_counts_match_rows()
-    add_clinic(a, latitude=point_at(SF, 5, 0)[0], longitude=point_at(SF, 5, 0)[1])  # a is no longer solo
+    add_clinic(a, latitude=point_at(SF, 5, 0)[0], longitude=point_at(SF, 5, 0)[1])  # a gains a second clinic
     db.session.commit()
     assert_cell_counts_match_rows()
     db.session.delete(a.clinics[0])
@@ -301,3 +301,46 @@ def test_total_leaves_out_licences_expired_since_indexing(app):
     later = date.today() + timedelta(days=2)
     page = geo.search(SF, radius=50, today=later, per_page=100)
     assert page.total == 15 == len(page.hits)
+
+
+def test_practitioner_found_through_second_clinic_when_first_lapses_or_is_far(app):
+    tahoe_ca, tahoe_nv = (38.94, -119.98), (38.96, -119.94)
+    p = create_practitioner(
+        clinics=[clinic_at(*tahoe_ca), clinic_at(*tahoe_nv, region="NV")],
+        licences=[{"jurisdiction": "US-CA", "expires_on": date.today() + timedelta(days=1)},
+                  {"jurisdiction": "US-NV"}])
+    later = date.today() + timedelta(days=2)
+    for origin in (tahoe_ca, tahoe_nv):
+        page = geo.search(origin, radius=10, today=later)
+        assert page.total == 1 and page.hits[0].clinic.region == "NV"
+    assert geo.search(None, today=later).total == 1
+    # Only the second clinic is within 2 mi of a point beside it.
+    east = point_at(tahoe_nv, 1.0, 90)
+    assert geo.search(east, radius=2).total == 1
+    assert geo.search(east, radius=2).hits[0].practitioner.id == p.id
+
+
+@settings(max_examples=300, deadline=None)
+@given(lat0=st.floats(-89.9, 89.9), lon0=st.floats(-180, 180), radius=st.floats(0.5, 500),
+       points=st.lists(st.tuples(st.floats(-3, 3), st.floats(-12, 12)), min_size=1, max_size=40))
+def test_cell_cover_never_misplaces_a_point(lat0, lon0, radius, points):
+    from directory.models.search import cell_of
+    from directory.services.geo_cells import cover
+    from directory.services.geo_count import haversine
+
+    earth = geo.earth_radius("mi")
+    cells = cover(lat0, lon0, radius, earth, max_rows=10_000)
+
+    def within(ranges, cell):
+        return any(first <= cell <= last for first, last in ranges)
+
+    for dlat, dlon in points:
+        lat = max(-90.0, min(90.0, lat0 + dlat * radius / 69))
+        lon = ((lon0 + dlon * radius / 69 + 180) % 360) - 180
+        d = haversine(lat0, lon0, lat, lon, earth)
+        cell = cell_of(lat, lon)
+        if within(cells.inside, cell):
+            assert d <= radius
+            assert not within(cells.edge, cell)
+        elif d <= radius:
+            assert within(cells.edge, cell), (lat, lon, d)

@@ -5,11 +5,12 @@ rebuilds the rows of the practitioners concerned in the same transaction, so the
 index cannot drift from the records it summarises. Expiry is not baked in: the
 row keeps the licence's expiry date and searches compare it with today's date.
 
-``search_cell`` counts, per small lat/lon cell, the rows of practitioners with a
-single indexed clinic ("solo" rows). A search adds up the cells that lie wholly
-inside its circle instead of visiting every row, so counting the results of a dense
-city costs about the same as counting those of a small town. The counts change by
-deltas (``n = n + d``), which stay right when transactions touch one cell at once.
+Each practitioner has one "lead" row, its first indexed clinic; the other rows
+carry the lead's position and expiry. ``search_cell`` counts lead rows per small
+lat/lon cell, so a search adds up the cells that lie wholly inside its circle
+instead of visiting every row, and counting the results of a dense city costs about
+the same as counting those of a small town. The counts change by deltas
+(``n = n + d``), which stay right when transactions touch one cell at once.
 """
 from __future__ import annotations
 
@@ -66,10 +67,10 @@ class SearchEntry(db.Model):
     __table_args__ = (
         Index("ix_search_entry_bbox", "lon_bucket", "latitude", "longitude", "expires_on"),
         Index("ix_search_entry_name", "sort_name", "practitioner_id"),
-        # Covers the distinct count of practitioners with several clinics.
-        Index("ix_search_entry_solo_bbox", "solo", "lon_bucket", "latitude", "longitude",
-              "expires_on", "practitioner_id"),
-        Index("ix_search_entry_cell", "cell", "solo", "expires_on", "latitude", "longitude"),
+        # Covers the count of practitioners found only through a second clinic.
+        Index("ix_search_entry_lead_bbox", "lead", "lon_bucket", "latitude", "longitude",
+              "expires_on", "practitioner_id", "lead_latitude", "lead_longitude", "lead_expires_on"),
+        Index("ix_search_entry_cell", "cell", "lead", "expires_on", "latitude", "longitude"),
         Index("ix_search_entry_expires_on", "expires_on"),
     )
 
@@ -82,9 +83,11 @@ class SearchEntry(db.Model):
     longitude: Mapped[float] = mapped_column(Float)
     lon_bucket: Mapped[int] = mapped_column(Integer)
     cell: Mapped[int] = mapped_column(Integer)
-    # True when this is the practitioner's only indexed clinic: such rows can be
-    # counted without de-duplicating practitioners.
-    solo: Mapped[bool] = mapped_column(Boolean)
+    # The practitioner's first indexed clinic; counting lead rows counts practitioners.
+    lead: Mapped[bool] = mapped_column(Boolean)
+    lead_latitude: Mapped[float] = mapped_column(Float)
+    lead_longitude: Mapped[float] = mapped_column(Float)
+    lead_expires_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     sort_name: Mapped[str] = mapped_column(String(120))
     years_chronic_pain: Mapped[int] = mapped_column(Integer)
@@ -97,7 +100,7 @@ class SearchCell(db.Model):
     __tablename__ = "search_cell"
 
     cell: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    solo_entries: Mapped[int] = mapped_column(Integer, default=0)
+    lead_entries: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def build_entries(connection: Connection, practitioner_ids: list[int],
@@ -143,26 +146,28 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
             "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": licence[1],
             "latitude": clinic.latitude, "longitude": clinic.longitude,
             "lon_bucket": lon_bucket(clinic.longitude), "expires_on": licence[0],
-            "cell": cell_of(clinic.latitude, clinic.longitude), "solo": True,
+            "cell": cell_of(clinic.latitude, clinic.longitude),
             "sort_name": p.display_name.lower(), "years_chronic_pain": p.years_chronic_pain or 0,
             "accepting_new_patients": bool(p.accepting_new_patients),
             "techniques_key": pipe_key(p.techniques or []),
             "languages_key": pipe_key(p.languages or []),
         })
-    per_practitioner = Counter(e["practitioner_id"] for e in entries)
-    for entry in entries:
-        entry["solo"] = per_practitioner[entry["practitioner_id"]] == 1
+    leads: dict[int, dict] = {}
+    for entry in sorted(entries, key=lambda e: e["clinic_id"]):
+        lead = leads.setdefault(entry["practitioner_id"], entry)
+        entry.update(lead=entry is lead, lead_latitude=lead["latitude"],
+                     lead_longitude=lead["longitude"], lead_expires_on=lead["expires_on"])
     return entries
 
 
-def solo_cells(connection: Connection, practitioner_ids: list[int]) -> Counter[int]:
-    """How many solo rows each cell holds for these practitioners, as indexed now."""
+def lead_cells(connection: Connection, practitioner_ids: list[int]) -> Counter[int]:
+    """How many lead rows each cell holds for these practitioners, as indexed now."""
     counts: Counter[int] = Counter()
     for start in range(0, len(practitioner_ids), 500):
         chunk = practitioner_ids[start:start + 500]
         counts.update(connection.scalars(
             select(SearchEntry.cell).where(SearchEntry.practitioner_id.in_(chunk),
-                                           SearchEntry.solo.is_(True))))
+                                           SearchEntry.lead.is_(True))))
     return counts
 
 
@@ -170,19 +175,19 @@ def reindex(connection: Connection, practitioner_ids: Iterable[int], today: date
             previous: Counter[int] | None = None) -> None:
     """Rebuild the index rows of these practitioners and adjust the cell counts.
 
-    ``previous`` is what ``solo_cells`` returned before rows may have vanished by
+    ``previous`` is what ``lead_cells`` returned before rows may have vanished by
     a database cascade (a deleted clinic or practitioner); read now when omitted.
     """
     ids = sorted(set(practitioner_ids))
     deltas: Counter[int] = Counter()
-    deltas.subtract(previous if previous is not None else solo_cells(connection, ids))
+    deltas.subtract(previous if previous is not None else lead_cells(connection, ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         connection.execute(delete(SearchEntry).where(SearchEntry.practitioner_id.in_(chunk)))
         entries = build_entries(connection, chunk, today)
         if entries:
             connection.execute(insert(SearchEntry), entries)
-        deltas.update(entry["cell"] for entry in entries if entry["solo"])
+        deltas.update(entry["cell"] for entry in entries if entry["lead"])
     _apply_cell_deltas(connection, deltas)
 
 
@@ -191,12 +196,12 @@ def _apply_cell_deltas(connection: Connection, deltas: Counter[int]) -> None:
     if not changed:
         return
     existing = set(connection.scalars(select(SearchCell.cell).where(SearchCell.cell.in_(list(changed)))))
-    missing = [{"cell": c, "solo_entries": 0} for c in changed if c not in existing]
+    missing = [{"cell": c, "lead_entries": 0} for c in changed if c not in existing]
     if missing:
         _insert_ignoring_duplicates(connection, missing)
     for delta, cells in _group_by_delta(changed).items():
         connection.execute(update(SearchCell).where(SearchCell.cell.in_(cells))
-                           .values(solo_entries=SearchCell.solo_entries + delta))
+                           .values(lead_entries=SearchCell.lead_entries + delta))
 
 
 def _group_by_delta(changed: dict[int, int]) -> dict[int, list[int]]:
@@ -236,7 +241,7 @@ def _remember_indexed_cells(session: Session, _context, _instances) -> None:
     with session.no_autoflush:
         ids = sorted(_touched_practitioners(session))
         if ids:
-            session.info["search_previous_cells"] = (set(ids), solo_cells(session.connection(), ids))
+            session.info["search_previous_cells"] = (set(ids), lead_cells(session.connection(), ids))
 
 
 @event.listens_for(Session, "after_flush")

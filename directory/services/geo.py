@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, SearchEntry
 from directory.models.search import LON_BUCKETS, lon_bucket
-from directory.services.geo_count import count_practitioners
+from directory.services.geo_count import count_all, count_practitioners
 
 EARTH_RADIUS_KM = 6371.009  # geopy.distance.EARTH_RADIUS
 KM_PER_MILE = 1.609344
@@ -97,12 +97,14 @@ def bounding_box(lat: float, lon: float, radius: float, unit: str) -> BoundingBo
     return BoundingBox(south, north, ranges)
 
 
-def distance_expression(lat: float, lon: float, unit: str) -> ColumnElement[float]:
-    """Haversine distance from the origin to an index row, in ``unit``, as SQL."""
+def distance_expression(lat: float, lon: float, unit: str, lead: bool = False) -> ColumnElement[float]:
+    """Haversine distance from the origin to an index row (or its lead clinic), in ``unit``, as SQL."""
+    row_lat = SearchEntry.lead_latitude if lead else SearchEntry.latitude
+    row_lon = SearchEntry.lead_longitude if lead else SearchEntry.longitude
     lat0, lon0 = math.radians(lat), math.radians(lon)
-    half_dlat = func.sin((func.radians(SearchEntry.latitude) - lat0) / 2)
-    half_dlon = func.sin((func.radians(SearchEntry.longitude) - lon0) / 2)
-    h = half_dlat * half_dlat + math.cos(lat0) * func.cos(func.radians(SearchEntry.latitude)) * half_dlon * half_dlon
+    half_dlat = func.sin((func.radians(row_lat) - lat0) / 2)
+    half_dlon = func.sin((func.radians(row_lon) - lon0) / 2)
+    h = half_dlat * half_dlat + math.cos(lat0) * func.cos(func.radians(row_lat)) * half_dlon * half_dlon
     return 2 * earth_radius(unit) * func.asin(func.sqrt(h))
 
 
@@ -140,7 +142,7 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
     offset = (page - 1) * per_page
     conditions = _filter_conditions(filters, today)
     if origin is None:
-        total = _count_all(conditions)
+        total = count_all(conditions, today)
         rows = _by_name(conditions, offset, per_page) if offset < total else []
         return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page, unit=unit)
     lat, lon = origin
@@ -148,7 +150,8 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
     box_conditions = _box_conditions(box)
     distance = distance_expression(lat, lon, unit)
     total = count_practitioners(
-        origin=origin, radius=radius, earth_radius=earth_radius(unit), box=box, distance=distance,
+        origin=origin, radius=radius, earth_radius=earth_radius(unit), distance=distance,
+        lead_distance=distance_expression(lat, lon, unit, lead=True),
         filtered=filters.active,
         filter_conditions=conditions, within=[*box_conditions, distance <= radius], today=today)
     rows = []
@@ -156,14 +159,6 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
         rows = _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total)
     return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page,
                 radius=radius, unit=unit, origin=origin)
-
-
-def _count_all(conditions) -> int:
-    solo = db.session.scalar(select(func.count()).select_from(SearchEntry)
-                             .where(SearchEntry.solo.is_(True), *conditions)) or 0
-    multi = db.session.scalar(select(func.count(func.distinct(SearchEntry.practitioner_id)))
-                              .where(SearchEntry.solo.is_(False), *conditions)) or 0
-    return solo + multi
 
 
 def _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total):

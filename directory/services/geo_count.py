@@ -1,9 +1,10 @@
 """Exact result counts for nearby searches, in time that barely grows with density.
 
-Solo rows (practitioners with one indexed clinic) that lie in cells wholly inside
-the circle are added up from ``search_cell``; only cells the circle's edge crosses
-are counted row by row with the exact distance. Practitioners with several clinics
-are few and are counted distinctly. With filters the counts per cell don't apply,
+Lead rows (one per practitioner) that lie in cells wholly inside the circle are
+added up from ``search_cell``; only cells the circle's edge crosses are counted row
+by row with the exact distance. A practitioner whose lead clinic is outside the
+circle (or lapsed) but another clinic inside is found through that clinic's row,
+which carries the lead's position. With filters the counts per cell don't apply,
 and the rows that pass the filters are counted directly.
 """
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from directory.extensions import db
-from directory.models.search import (CELL_COLUMNS, CELL_DEGREES, SearchCell, SearchEntry, cell_column,
-                                     cell_row)
+from directory.models.search import SearchCell, SearchEntry
+from directory.services import geo_cells
 
 # Past this many cell rows (a radius of a few hundred miles) the per-cell sums stop
 # paying for themselves and the rows are counted directly.
@@ -29,79 +30,74 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float, radius_of_eart
     return 2 * radius_of_earth * math.asin(min(1.0, math.sqrt(h)))
 
 
-def count_practitioners(*, origin, radius, earth_radius, box, distance, filtered: bool,
+def count_practitioners(*, origin, radius, earth_radius, distance, lead_distance, filtered: bool,
                         filter_conditions, within: list[ColumnElement[bool]], today: date) -> int:
-    """Distinct practitioners with a qualifying clinic inside the circle."""
-    multi = db.session.scalar(
+    """Distinct practitioners with a qualifying clinic inside the circle: those whose
+    lead clinic qualifies, plus those found only through another clinic.
+
+    ``within`` is the bounding-box conditions followed by the distance condition.
+    """
+    # Most second clinics sit near their lead, well inside the circle; a box inside
+    # the circle rules those out before any distance is computed.
+    inner = _inner_box(origin, radius, earth_radius)
+    lead_outside = lead_distance > radius
+    if inner is not None:
+        (south, north), (west, east) = inner
+        lead_outside = and_(or_(SearchEntry.lead_latitude < south, SearchEntry.lead_latitude > north,
+                                SearchEntry.lead_longitude < west, SearchEntry.lead_longitude > east),
+                            lead_outside)
+    through_other = db.session.scalar(
         select(func.count(func.distinct(SearchEntry.practitioner_id)))
-        .where(SearchEntry.solo.is_(False), *filter_conditions, *within)) or 0
-    if filtered:
-        return multi + _count_rows(SearchEntry.solo.is_(True), *filter_conditions, *within)
-    cells = _cells_in_box(box)
+        .where(SearchEntry.lead.is_(False), *within[:-1],
+               or_(SearchEntry.lead_expires_on < today, lead_outside),
+               *filter_conditions, within[-1])) or 0
+    cells = None if filtered else geo_cells.cover(origin[0], origin[1], radius, earth_radius, MAX_CELL_ROWS)
     if cells is None:
-        return multi + _count_rows(SearchEntry.solo.is_(True), *filter_conditions, *within)
-    lat0, lon0 = origin
-    inside: set[int] = set()
-    edge: list[int] = []
+        return through_other + _count_rows(SearchEntry.lead.is_(True), *filter_conditions, *within)
     inside_total = 0
-    # A cell is surely outside when even the point of it nearest the origin in
-    # latitude and longitude lies beyond the radius by more than the cell's size.
-    slack = 2 * math.radians(CELL_DEGREES) * earth_radius
-    for cell, entries in cells:
-        if _farthest_corner(cell, lat0, lon0, earth_radius) <= radius * (1 - 1e-12) - 1e-9:
-            inside.add(cell)
-            inside_total += entries
-        elif _clamped_distance(cell, lat0, lon0, earth_radius) <= radius + slack:
-            edge.append(cell)
+    for i in range(0, len(cells.inside), 200):
+        inside_total += db.session.scalar(
+            select(func.coalesce(func.sum(SearchCell.lead_entries), 0))
+            .where(_in_ranges(SearchCell.cell, cells.inside[i:i + 200]))) or 0
     # Cells hold rows until the licence lapses: take back those that expired since.
     stale = sum(1 for cell in db.session.scalars(
-        select(SearchEntry.cell).where(SearchEntry.expires_on < today, SearchEntry.solo.is_(True)))
-        if cell in inside)
+        select(SearchEntry.cell).where(SearchEntry.expires_on < today, SearchEntry.lead.is_(True)))
+        if any(first <= cell <= last for first, last in cells.inside))
     # The box conditions are implied by the cells; leaving them out lets the
     # database read these rows through the cell index.
-    on_edge = sum(_count_rows(SearchEntry.solo.is_(True), SearchEntry.cell.in_(edge[i:i + 500]),
+    on_edge = sum(_count_rows(SearchEntry.lead.is_(True), _in_ranges(SearchEntry.cell, cells.edge[i:i + 200]),
                               *filter_conditions, distance <= radius)
-                  for i in range(0, len(edge), 500))
-    return multi + inside_total - stale + on_edge
+                  for i in range(0, len(cells.edge), 200))
+    return through_other + inside_total - stale + on_edge
+
+
+def _in_ranges(column, ranges: list[tuple[int, int]]) -> ColumnElement[bool]:
+    return or_(*(column.between(first, last) for first, last in ranges))
+
+
+def _inner_box(origin, radius: float, earth_radius: float):
+    """A lat/lon box wholly inside the circle, or None near a pole or the antimeridian."""
+    lat0, lon0 = origin
+    half = math.degrees(radius / earth_radius / math.sqrt(2))
+    if abs(lat0) + half > 80 or abs(lon0) + 2 * half / math.cos(math.radians(abs(lat0) + half)) > 179:
+        return None
+    half_lon = half / math.cos(math.radians(abs(lat0) + half))
+    for _ in range(20):
+        corners = [(lat0 + dy, lon0 + dx) for dy in (-half, half) for dx in (-half_lon, half_lon)]
+        if all(haversine(lat0, lon0, lat, lon, earth_radius) < radius for lat, lon in corners):
+            return (lat0 - half, lat0 + half), (lon0 - half_lon, lon0 + half_lon)
+        half, half_lon = half * 0.9, half_lon * 0.9
+    return None
+
+
+def count_all(conditions, today: date) -> int:
+    """Distinct listed practitioners passing ``conditions``, wherever they are."""
+    leads = _count_rows(SearchEntry.lead.is_(True), *conditions)
+    through_other = db.session.scalar(
+        select(func.count(func.distinct(SearchEntry.practitioner_id)))
+        .where(SearchEntry.lead.is_(False), SearchEntry.lead_expires_on < today, *conditions)) or 0
+    return leads + through_other
 
 
 def _count_rows(*conditions) -> int:
     return db.session.scalar(select(func.count()).select_from(SearchEntry).where(*conditions)) or 0
-
-
-def _cells_in_box(box) -> list[tuple[int, int]] | None:
-    first, last = cell_row(box.south), cell_row(box.north)
-    if last - first + 1 > MAX_CELL_ROWS:
-        return None
-    column_ranges = [(cell_column(w), cell_column(min(e, 180.0 - 1e-9))) for w, e in box.lon_ranges]
-    ranges = [SearchCell.cell.between(row * CELL_COLUMNS + a, row * CELL_COLUMNS + b)
-              for row in range(first, last + 1) for a, b in column_ranges]
-    result: list = []
-    for i in range(0, len(ranges), 200):
-        result += db.session.execute(
-            select(SearchCell.cell, SearchCell.solo_entries)
-            .where(or_(*ranges[i:i + 200]), SearchCell.solo_entries > 0)).all()
-    return result
-
-
-def _cell_bounds(cell: int) -> tuple[float, float]:
-    row, column = divmod(cell, CELL_COLUMNS)
-    return -90.0 + row * CELL_DEGREES, -180.0 + column * CELL_DEGREES
-
-
-def _clamped_distance(cell: int, lat0: float, lon0: float, earth_radius: float) -> float:
-    south, west = _cell_bounds(cell)
-    lat = min(max(lat0, south), south + CELL_DEGREES)
-    # Longitudes compare modulo 360 so cells across the antimeridian clamp the short way.
-    offset = (lon0 - west + 180.0) % 360.0 - 180.0
-    lon = west + min(max(offset, 0.0), CELL_DEGREES)
-    return haversine(lat0, lon0, lat, lon, earth_radius)
-
-
-def _farthest_corner(cell: int, lat0: float, lon0: float, earth_radius: float) -> float:
-    # Along a parallel or a meridian the distance from a point has no interior
-    # maximum, so the farthest point of a lat/lon cell is one of its corners.
-    south, west = _cell_bounds(cell)
-    return max(haversine(lat0, lon0, lat, lon, earth_radius)
-               for lat in (south, min(90.0, south + CELL_DEGREES))
-               for lon in (west, west + CELL_DEGREES))

@@ -1,8 +1,8 @@
 """Initial schema: accounts, practitioners, clinics, licences, search index, geocode cache
 
-Revision ID: d3692e652ee4
+Revision ID: 49d152193c25
 Revises: 
-Create Date: 2026-11-24 23:22:40.304401
+Create Date: 2026-11-24 23:59:15.157345
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd3692e652ee4'
+revision = '49d152193c25'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -30,7 +30,7 @@ def upgrade():
     )
     op.create_table('search_cell',
     sa.Column('cell', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('solo_entries', sa.Integer(), nullable=False),
+    sa.Column('lead_entries', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('cell', name=op.f('pk_search_cell'))
     )
     op.create_table('user_account',
@@ -129,7 +129,10 @@ def upgrade():
     sa.Column('longitude', sa.Float(), nullable=False),
     sa.Column('lon_bucket', sa.Integer(), nullable=False),
     sa.Column('cell', sa.Integer(), nullable=False),
-    sa.Column('solo', sa.Boolean(), nullable=False),
+    sa.Column('lead', sa.Boolean(), nullable=False),
+    sa.Column('lead_latitude', sa.Float(), nullable=False),
+    sa.Column('lead_longitude', sa.Float(), nullable=False),
+    sa.Column('lead_expires_on', sa.Date(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
     sa.Column('sort_name', sa.String(length=120), nullable=False),
     sa.Column('years_chronic_pain', sa.Integer(), nullable=False),
@@ -143,21 +146,21 @@ def upgrade():
     )
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
         batch_op.create_index('ix_search_entry_bbox', ['lon_bucket', 'latitude', 'longitude', 'expires_on'], unique=False)
-        batch_op.create_index('ix_search_entry_cell', ['cell', 'solo', 'expires_on', 'latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_search_entry_cell', ['cell', 'lead', 'expires_on', 'latitude', 'longitude'], unique=False)
         batch_op.create_index('ix_search_entry_expires_on', ['expires_on'], unique=False)
+        batch_op.create_index('ix_search_entry_lead_bbox', ['lead', 'lon_bucket', 'latitude', 'longitude', 'expires_on', 'practitioner_id', 'lead_latitude', 'lead_longitude', 'lead_expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_entry_licence_id'), ['licence_id'], unique=False)
         batch_op.create_index('ix_search_entry_name', ['sort_name', 'practitioner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_entry_practitioner_id'), ['practitioner_id'], unique=False)
-        batch_op.create_index('ix_search_entry_solo_bbox', ['solo', 'lon_bucket', 'latitude', 'longitude', 'expires_on', 'practitioner_id'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_search_entry_solo_bbox')
         batch_op.drop_index(batch_op.f('ix_search_entry_practitioner_id'))
         batch_op.drop_index('ix_search_entry_name')
         batch_op.drop_index(batch_op.f('ix_search_entry_licence_id'))
+        batch_op.drop_index('ix_search_entry_lead_bbox')
         batch_op.drop_index('ix_search_entry_expires_on')
         batch_op.drop_index('ix_search_entry_cell')
         batch_op.drop_index('ix_search_entry_bbox')
