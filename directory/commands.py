@@ -30,6 +30,8 @@ def seed_demo_command(count: int, seed: int, if_empty: bool) -> None:
         raise click.ClickException("The database has no tables yet: run `flask db upgrade` first.")
     if if_empty and demo.has_practitioners():
         click.echo("Practitioners already exist: demo data not seeded (--if-empty).")
+        # `make run` passes --if-empty on every start and relies on this to show the logins.
+        _echo_logins(demo.existing_demo_accounts())
         return
     click.echo(f"Seeding {count:,} demo practitioners (seed {seed})...")
 
@@ -45,7 +47,13 @@ def seed_demo_command(count: int, seed: int, if_empty: bool) -> None:
     click.echo(f"Created {result.created:,} practitioners in {result.seconds:.1f} s: "
                f"{result.listed:,} listed, {result.unlisted:,} not listed"
                + (f" ({planted})." if planted else "."))
+    _echo_logins(result.accounts)
+
+
+def _echo_logins(accounts: list[demo.DemoAccount]) -> None:
+    if not accounts:
+        return
     click.echo("Demo logins:")
-    for account in result.accounts:
+    for account in accounts:
         note = "" if account.created else "  (already existed; password left unchanged)"
         click.echo(f"  {account.role:<13} {account.email:<36} password: {account.password}{note}")

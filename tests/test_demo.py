@@ -170,6 +170,33 @@ def test_if_empty_does_nothing_the_second_time(app):
     assert user.id > 53
 
 
+def login_lines(output: str) -> list[tuple[str, str, str]]:
+    return re.findall(r"^  (\w+)\s+(\S+@\S+)\s+password: (\S+)", output, re.MULTILINE)
+
+
+def test_if_empty_skip_still_prints_the_existing_demo_logins(app, create_practitioner):
+    # `make run` seeds with --if-empty on every start and shows the logins from this output.
+    seed_cli(app, "--practitioners", "5", "--if-empty")
+    skipped = seed_cli(app, "--practitioners", "5", "--if-empty")
+    assert skipped.exit_code == 0 and "not seeded" in skipped.output and "Created" not in skipped.output
+    assert "Demo logins:" in skipped.output
+    assert login_lines(skipped.output) == [
+        (role, f"{role}@{demo.DEMO_DOMAIN}", demo.DEMO_PASSWORD) for role in ("admin", "practitioner", "patient")]
+
+    # Only the accounts that exist are shown; with none, no login heading at all.
+    patient = db.session.scalar(select(User).where(User.email == f"patient@{demo.DEMO_DOMAIN}"))
+    db.session.delete(patient)
+    db.session.commit()
+    partial = seed_cli(app, "--if-empty")
+    assert [role for role, _, _ in login_lines(partial.output)] == ["admin", "practitioner"]
+    clear_database()
+    create_practitioner()
+    none = seed_cli(app, "--if-empty")
+    assert none.exit_code == 0 and "not seeded" in none.output
+    assert "Demo logins:" not in none.output and not login_lines(none.output)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
 @pytest.mark.parametrize("args, message", [
     (["--practitioners", "-1"], "-1 is not in the range 0<=x<=2000000"),
     (["--practitioners", "2000001"], "not in the range"),
