@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from directory import config as settings
+from directory import security
 from directory.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
 
     from directory.models import User
 

@@ -1,0 +1,55 @@
+"""Settings read from the environment."""
+from __future__ import annotations
+
+import pytest
+
+from directory import config
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in ("DATABASE_URL", "SECRET_KEY", "MERIDIAN_ENV", "GEOCODER", "SESSION_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(tmp_path):
+    settings = config.from_environment(str(tmp_path))
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'meridian.db'}"
+    assert settings["GEOCODER"] == "offline"
+    assert settings["SESSION_COOKIE_SECURE"] is False
+
+
+def test_development_secret_key_is_generated_once_and_kept(tmp_path):
+    first = config.from_environment(str(tmp_path))["SECRET_KEY"]
+    second = config.from_environment(str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_requires_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("MERIDIAN_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["SECRET_KEY"] == "s3cret-from-the-environment"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+    ("sqlite:////var/data/m.db", "sqlite:////var/data/m.db"),
+])
+def test_database_url_gets_the_psycopg_driver(tmp_path, monkeypatch, url, expected):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert config.from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == expected
+
+
+def test_unknown_geocoder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOCODER", "google")
+    with pytest.raises(RuntimeError, match="GEOCODER"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("GEOCODER", "Nominatim")
+    assert config.from_environment(str(tmp_path))["GEOCODER"] == "nominatim"

@@ -1,0 +1,31 @@
+"""Security headers on pages, errors and the API."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/", "/?near=94110", "/practitioners/999", "/api/v1/practitioners",
+                                  "/api/v1/practitioners/999", "/no-such-page"])
+def test_headers_on_every_kind_of_response(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP here
+
+
+def test_hsts_only_over_https(client):
+    response = client.get("/", base_url="https://meridian.test")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_api_is_readable_cross_origin_but_pages_are_not(client):
+    assert client.get("/api/v1/practitioners").headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/").headers
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
