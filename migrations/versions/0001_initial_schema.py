@@ -148,7 +148,7 @@ def upgrade():
         batch_op.create_index('ix_search_entry_bbox', ['lon_bucket', 'latitude', 'longitude', 'expires_on'], unique=False)
         batch_op.create_index('ix_search_entry_cell', ['cell', 'lead', 'expires_on', 'latitude', 'longitude'], unique=False)
         batch_op.create_index('ix_search_entry_expires_on', ['expires_on'], unique=False)
-        batch_op.create_index('ix_search_entry_lead_bbox', ['lead', 'lon_bucket', 'latitude', 'longitude', 'expires_on', 'practitioner_id', 'lead_latitude', 'lead_longitude', 'lead_expires_on'], unique=False)
+        batch_op.create_index('ix_search_entry_lead_bbox', ['lon_bucket', 'lead', 'latitude', 'longitude', 'expires_on', 'practitioner_id', 'lead_latitude', 'lead_longitude', 'lead_expires_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_entry_licence_id'), ['licence_id'], unique=False)
         batch_op.create_index('ix_search_entry_name', ['sort_name', 'practitioner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_entry_practitioner_id'), ['practitioner_id'], unique=False)
