@@ -165,11 +165,12 @@ def _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, tot
     """The page's rows, reading only a little more than the page from the index.
 
     Rows within a smaller radius r are exactly the nearest ones whenever there are
-    enough of them, so the search starts with the r expected to hold about twice
-    the rows needed (matches spread evenly over the circle) and widens if short.
+    enough of them. Matches crowd towards city centres, so the search starts with
+    an r that would hold a quarter of the rows needed were they spread evenly, and
+    doubles it until it holds enough: each round reads only what its circle holds.
     """
     wanted = offset + per_page
-    reach = radius if total <= 2 * wanted else radius * math.sqrt(2 * wanted / total)
+    reach = radius if total <= wanted else radius * math.sqrt(wanted / total) / 2
     while True:
         rows = _by_distance(distance, [*conditions, *_box_conditions(bounding_box(lat, lon, reach, unit)),
                                        distance <= reach], offset, per_page)
