@@ -21,8 +21,9 @@ from directory.extensions import db
 from directory.models import (BoardStatus, Clinic, Licence, ListingState, Practitioner, Role,
                               SearchEntry, User, VerificationState)
 from directory.models.search import reindex
-from directory.services.demo_generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken, geography,
+from directory.services.demo_generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
                                                npi_check_digit)
+from directory.services.demo_places import geography
 from directory.services.passwords import hash_password
 
 DEMO_PASSWORD = "meridian-demo-2026"

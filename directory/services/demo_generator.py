@@ -11,20 +11,15 @@ import math
 import random
 import re
 import unicodedata
-from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from itertools import accumulate
-
-import zipcodes
-from geopy.distance import EARTH_RADIUS
 
 from directory.data import demo as ref
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, INSURANCE, LANGUAGES, TECHNIQUES
 from directory.models import BoardStatus, ListingState, Role, VerificationState
 from directory.models.licence import normalise_number
-from directory.services.geo_count import haversine
+from directory.services.demo_places import Geography, Weighted, Zip
 
 DEMO_DOMAIN = "demo.meridian.test"
 # Planted practitioners the listing rule must hide, with their shares; the rest are listed.
@@ -82,69 +77,6 @@ class Batch:
     licences: list[dict] = field(default_factory=list)
 
 
-# --- places ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Zip:
-    code: str
-    city: str
-    state: str
-    lat: float
-    lon: float
-    timezone: str
-    area_code: str
-
-
-class _Weighted:
-    """A weighted choice over precomputed cumulative weights."""
-
-    def __init__(self, items: list, weights: list[float]):
-        self.items, self.cum = items, list(accumulate(weights))
-
-    def pick(self, rng: random.Random):
-        return self.items[bisect(self.cum, rng.random() * self.cum[-1])]
-
-
-@dataclass
-class Geography:
-    states: _Weighted
-    anywhere: dict[str, _Weighted]                # state -> its standard ZIPs, uniformly
-    metros: dict[str, _Weighted]                  # state -> metro index, by metro weight
-    metro_zips: dict[tuple[str, int], _Weighted]  # (state, metro) -> ZIPs near its centre
-
-    def place(self, rng: random.Random, state: str) -> tuple[tuple[str, int] | None, _Zip]:
-        if state in self.metros and rng.random() < ref.METRO_SHARE:
-            metro = (state, self.metros[state].pick(rng))
-            return metro, self.metro_zips[metro].pick(rng)
-        return None, self.anywhere[state].pick(rng)
-
-    def near(self, rng: random.Random, state: str, metro: tuple[str, int] | None) -> _Zip:
-        return (self.metro_zips[metro] if metro else self.anywhere[state]).pick(rng)
-
-
-@lru_cache(maxsize=1)
-def geography() -> Geography:
-    by_state: dict[str, list[_Zip]] = {}
-    for z in zipcodes.list_all():
-        if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] in ref.STATE_WEIGHTS:
-            by_state.setdefault(z["state"], []).append(_Zip(
-                z["zip_code"], z["city"], z["state"], float(z["lat"]), float(z["long"]),
-                z["timezone"], (z["area_codes"] or ["555"])[0]))
-    states = [s for s in ref.STATE_WEIGHTS if s in by_state and s not in ref.UNLICENSED_STATES]
-    metros, metro_zips = {}, {}
-    for state, centres in ref.METROS.items():
-        kept = []
-        for i, (_name, lat, lon, weight) in enumerate(centres):
-            near = [(z, haversine(lat, lon, z.lat, z.lon, EARTH_RADIUS)) for z in by_state[state]]
-            near = [(z, d) for z, d in near if d <= ref.METRO_RADIUS_KM]
-            if near:  # ZIPs are denser towards the centre, and so are clinics
-                metro_zips[(state, i)] = _Weighted([z for z, _ in near], [1 / (d + 4) for _, d in near])
-                kept.append((i, weight))
-        metros[state] = _Weighted([i for i, _ in kept], [w for _, w in kept])
-    return Geography(_Weighted(states, [ref.STATE_WEIGHTS[s] for s in states]),
-                     {s: _Weighted(zs, [1.0] * len(zs)) for s, zs in by_state.items()}, metros, metro_zips)
-
-
 # --- records ---------------------------------------------------------------------------
 
 def _sample(rng: random.Random, weights: dict[str, float], k: int) -> list[str]:
@@ -157,8 +89,8 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_POOLS = _Weighted(list(ref.NAME_POOLS.values()), [p.weight for p in ref.NAME_POOLS.values()])
-_SUFFIXES = _Weighted([s for s, _ in ref.CREDENTIAL_SUFFIXES], [w for _, w in ref.CREDENTIAL_SUFFIXES])
+_POOLS = Weighted(list(ref.NAME_POOLS.values()), [p.weight for p in ref.NAME_POOLS.values()])
+_SUFFIXES = Weighted([s for s, _ in ref.CREDENTIAL_SUFFIXES], [w for _, w in ref.CREDENTIAL_SUFFIXES])
 _THERAPY_WEIGHTS = {key: 1.0 for key in COMPLEMENTARY_THERAPIES}
 _INSURANCE_WEIGHTS = {name: (4.0 if name == "HSA/FSA" else 1.0) for name in INSURANCE}
 _KINDS = list(accumulate(share for _, share in UNLISTED_SHARES))
@@ -291,7 +223,7 @@ class DemoGenerator:
         rng = self.rng
         return rng.choice(ref.CLINIC_NAMES).format(last=last, city=city, word=rng.choice(ref.CLINIC_WORDS))
 
-    def _clinic(self, clinic_id: int, practitioner_id: int, place: _Zip, name: str, created: datetime) -> dict:
+    def _clinic(self, clinic_id: int, practitioner_id: int, place: Zip, name: str, created: datetime) -> dict:
         rng = self.rng
         distance, bearing = JITTER_KM * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
         lat = place.lat + distance * math.cos(bearing) / KM_PER_DEGREE
