@@ -344,3 +344,37 @@ def test_cell_cover_never_misplaces_a_point(lat0, lon0, radius, points):
             assert not within(cells.edge, cell)
         elif d <= radius:
             assert within(cells.edge, cell), (lat, lon, d)
+
+
+def test_concurrent_writers_in_one_cell_keep_counts_exact(app):
+    import threading
+
+    from directory.models.practitioner import ListingState as LS
+
+    create_practitioner(clinics=[clinic_at(*SF)])  # the cell exists before the race
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def writer(k: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                for i in range(3):
+                    create_practitioner(clinics=[clinic_at(SF[0] + 0.0001 * (k * 3 + i), SF[1])])
+                p = create_practitioner(clinics=[clinic_at(SF[0], SF[1] + 0.0001 * k)])
+                p.listing_state = LS.SUSPENDED
+                db.session.commit()
+            except Exception as exc:  # surfaced below: a thread's failure must fail the test
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    assert_cell_counts_match_rows()
+    assert geo.search(SF, radius=1).total == 1 + 4 * 3
