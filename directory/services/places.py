@@ -17,7 +17,6 @@ class LocationNotFound(ValueError):
 
     def __init__(self, message: str, *, retry_online: bool = False):
         super().__init__(message)
-        self.message = message
         # True when a network geocoder might know what the offline data does not.
         self.retry_online = retry_online
 
