@@ -8,30 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from directory.data.places import JURISDICTION_NAMES
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, TECHNIQUES
-
-# ISO 3166-2 subdivision code -> name, for the places whose licences we show.
-JURISDICTION_NAMES: dict[str, str] = {
-    "US-AL": "Alabama", "US-AK": "Alaska", "US-AZ": "Arizona", "US-AR": "Arkansas",
-    "US-CA": "California", "US-CO": "Colorado", "US-CT": "Connecticut", "US-DE": "Delaware",
-    "US-DC": "District of Columbia", "US-FL": "Florida", "US-GA": "Georgia", "US-HI": "Hawaii",
-    "US-ID": "Idaho", "US-IL": "Illinois", "US-IN": "Indiana", "US-IA": "Iowa",
-    "US-KS": "Kansas", "US-KY": "Kentucky", "US-LA": "Louisiana", "US-ME": "Maine",
-    "US-MD": "Maryland", "US-MA": "Massachusetts", "US-MI": "Michigan", "US-MN": "Minnesota",
-    "US-MS": "Mississippi", "US-MO": "Missouri", "US-MT": "Montana", "US-NE": "Nebraska",
-    "US-NV": "Nevada", "US-NH": "New Hampshire", "US-NJ": "New Jersey", "US-NM": "New Mexico",
-    "US-NY": "New York", "US-NC": "North Carolina", "US-ND": "North Dakota", "US-OH": "Ohio",
-    "US-OK": "Oklahoma", "US-OR": "Oregon", "US-PA": "Pennsylvania", "US-RI": "Rhode Island",
-    "US-SC": "South Carolina", "US-SD": "South Dakota", "US-TN": "Tennessee", "US-TX": "Texas",
-    "US-UT": "Utah", "US-VT": "Vermont", "US-VA": "Virginia", "US-WA": "Washington",
-    "US-WV": "West Virginia", "US-WI": "Wisconsin", "US-WY": "Wyoming",
-    "US-AS": "American Samoa", "US-GU": "Guam", "US-MP": "Northern Mariana Islands",
-    "US-PR": "Puerto Rico", "US-VI": "U.S. Virgin Islands",
-    "CA-AB": "Alberta", "CA-BC": "British Columbia", "CA-MB": "Manitoba", "CA-NB": "New Brunswick",
-    "CA-NL": "Newfoundland and Labrador", "CA-NS": "Nova Scotia", "CA-NT": "Northwest Territories",
-    "CA-NU": "Nunavut", "CA-ON": "Ontario", "CA-PE": "Prince Edward Island", "CA-QC": "Quebec",
-    "CA-SK": "Saskatchewan", "CA-YT": "Yukon",
-}
 
 CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -102,10 +80,3 @@ def years_text(years: int | None) -> str:
     if years == 0:
         return "Less than a year treating chronic pain"
     return f"{years} year{'s' if years != 1 else ''} treating chronic pain"
-
-
-def join_list(items: Iterable[str]) -> str:
-    items = [i for i in items if i]
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -521,4 +521,3 @@ def test_badges_and_labels():
     assert presenters.distance_text(None, "mi") == ""
     assert presenters.years_text(1) == "1 year treating chronic pain"
     assert presenters.years_text(0) == "Less than a year treating chronic pain"
-    assert presenters.join_list(["a", "b", "c"]) == "a, b and c"
