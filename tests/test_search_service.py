@@ -301,6 +301,8 @@ def test_total_leaves_out_licences_expired_since_indexing(app):
     later = date.today() + timedelta(days=2)
     page = geo.search(SF, radius=50, today=later, per_page=100)
     assert page.total == 15 == len(page.hits)
+    everyone = geo.search(None, today=later, per_page=100)
+    assert everyone.total == 15 == len(everyone.hits)
 
 
 def test_practitioner_found_through_second_clinic_when_first_lapses_or_is_far(app):

@@ -74,6 +74,7 @@ class SearchEntry(db.Model):
               "expires_on", "practitioner_id", "lead_latitude", "lead_longitude", "lead_expires_on"),
         Index("ix_search_entry_cell", "cell", "lead", "expires_on", "latitude", "longitude"),
         Index("ix_search_entry_expires_on", "expires_on"),
+        Index("ix_search_entry_lead_expires_on", "lead_expires_on"),
     )
 
     clinic_id: Mapped[int] = mapped_column(

@@ -142,7 +142,7 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
     offset = (page - 1) * per_page
     conditions = _filter_conditions(filters, today)
     if origin is None:
-        total = count_all(conditions, today)
+        total = count_all(conditions, today, filters.active)
         rows = _by_name(conditions, offset, per_page) if offset < total else []
         return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page, unit=unit)
     lat, lon = origin

@@ -95,9 +95,15 @@ def _inner_box(origin, radius: float, earth_radius: float):
     return None
 
 
-def count_all(conditions, today: date) -> int:
+def count_all(conditions, today: date, filtered: bool) -> int:
     """Distinct listed practitioners passing ``conditions``, wherever they are."""
-    leads = _count_rows(SearchEntry.lead.is_(True), *conditions)
+    if filtered:
+        leads = _count_rows(SearchEntry.lead.is_(True), *conditions)
+    else:
+        # Every cell, less the lead rows whose licence expired since they were indexed.
+        leads = (db.session.scalar(select(func.coalesce(func.sum(SearchCell.lead_entries), 0))) or 0) \
+            - _count_rows(SearchEntry.lead.is_(True), SearchEntry.expires_on < today)
+    # Few rows have a lapsed lead, and an index on lead_expires_on finds them directly.
     through_other = db.session.scalar(
         select(func.count(func.distinct(SearchEntry.practitioner_id)))
         .where(SearchEntry.lead.is_(False), SearchEntry.lead_expires_on < today, *conditions)) or 0
