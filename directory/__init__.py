@@ -1,13 +1,16 @@
 """Meridian: find licensed acupuncturists for chronic back pain."""
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as settings
 from directory import security
-from directory.extensions import csrf, db, login_manager, migrate
+from directory.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +29,13 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.update(settings.from_environment(app.instance_path))
     app.config.update(overrides)
+    app.config.setdefault("MAIL_FILE_DIR", str(Path(app.instance_path) / "mail"))
+    app.config.setdefault("PHOTO_DIR", str(Path(app.instance_path) / "photos"))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    if app.config.get("PROXY_COUNT"):
+        # Behind N reverse proxies, the client address (rate limits, logs) is in X-Forwarded-For.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_blueprints(app)
@@ -39,13 +49,30 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     security.init_app(app)
 
     from directory.models import User
 
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        # The id carries the account's session version: after logout or a password
+        # change the version moves on and every older cookie stops working.
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        started = session.get("login_at")
+        max_age = app.config["SESSION_MAX_HOURS"] * 3600
+        if not isinstance(started, (int, float)) or time.time() - started > max_age:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version) or not user.active:
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

@@ -58,6 +58,56 @@ def defaults() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_ENABLED": True,
+        # Sessions end after this long without a request (Flask re-signs the cookie on
+        # every request and rejects one whose signature is older than this).
+        "SESSION_IDLE_MINUTES": 30,
+        # ...and at the latest this long after login, however active.
+        "SESSION_MAX_HOURS": 12,
+        "PASSWORD_RESET_MAX_AGE_SECONDS": 3600,
+        "EMAIL_CHANGE_MAX_AGE_SECONDS": 24 * 3600,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "SIGNUP_RATE_LIMIT": "5 per minute;30 per hour",
+        "RESET_RATE_LIMIT": "5 per minute;20 per hour",
+        # Mail: with no MAIL_SERVER, messages are written as .eml files under MAIL_FILE_DIR.
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 587,
+        "MAIL_USE_TLS": True,   # STARTTLS
+        "MAIL_USE_SSL": False,  # implicit TLS (port 465)
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_FROM": "Meridian <no-reply@meridian.localhost>",
+        "MAIL_TIMEOUT_SECONDS": 10.0,
+        "MAIL_SEND_AFTER_COMMIT": True,
+        "PUBLIC_BASE_URL": "",
+        "PROXY_COUNT": 0,
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        "PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+    }
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _mail() -> dict:
+    env = os.environ
+    port = _int("MAIL_PORT", 587)
+    return {
+        "MAIL_SERVER": env.get("MAIL_SERVER", "").strip(),
+        "MAIL_PORT": port,
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), port == 465),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), port != 465 and port != 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Meridian <no-reply@meridian.localhost>"),
+        "MAIL_SEND_AFTER_COMMIT": _bool(env.get("MAIL_SEND_AFTER_COMMIT"), True),
     }
 
 
@@ -80,4 +130,10 @@ def from_environment(instance_path: str) -> dict:
         "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1.0")),
         "GEOCODER_TIMEOUT_SECONDS": float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", "5")),
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        **_mail(),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import sqlite3
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,6 +32,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Storage comes from RATELIMIT_STORAGE_URI (memory:// unless Redis is configured);
+# limits are declared on the routes that need them (login, sign-up, reset).
+limiter = Limiter(get_remote_address)
 
 _MATH_FUNCTIONS = {
     "sin": math.sin, "cos": math.cos, "asin": math.asin, "acos": math.acos,

@@ -1,7 +1,7 @@
 """Response headers that every page and API answer carries."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -24,6 +24,10 @@ def _secure_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if "_user_id" in session:
+        # Pages for a logged-in user may hold personal details: no shared or back-button copies.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
     if request.path.startswith("/api/") and request.method in ("GET", "HEAD"):
         # Public, read-only data: browser-based integrations may read it too.
         headers.setdefault("Access-Control-Allow-Origin", "*")

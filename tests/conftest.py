@@ -21,6 +21,9 @@ def make_config(database_url: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "GEOCODER": "offline",
+        # Tests that exercise these turn them back on.
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SEND_AFTER_COMMIT": False,
     }
     config.update(extra)
     return config
@@ -37,8 +40,9 @@ def database_url(backend, tmp_path) -> str:
 
 
 @pytest.fixture
-def app(database_url, backend):
-    app = create_app(make_config(database_url))
+def app(database_url, backend, tmp_path):
+    app = create_app(make_config(database_url, MAIL_FILE_DIR=str(tmp_path / "mail"),
+                                 PHOTO_DIR=str(tmp_path / "photos")))
     with app.app_context():
         if backend == "postgresql":
             db.drop_all()

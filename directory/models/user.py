@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, String
+from sqlalchemy import Boolean, DateTime, Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from directory.extensions import db
@@ -35,12 +35,20 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Part of every session's identity: bumping it ends every session of this account
+    # (logout, password change), even copies of the cookie made before.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     practitioner: Mapped[Practitioner | None] = relationship(back_populates="user", uselist=False)
 
     @validates("email")
     def _fold_email(self, _key: str, value: str) -> str:
         return normalise_email(value)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login consults this before logging a user in.
