@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask.testing import FlaskClient
 
 from directory import create_app
 from directory.extensions import db
@@ -29,6 +30,17 @@ def make_config(database_url: str, **extra) -> dict:
     return config
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request gets its own app context, as under a real server. Otherwise every request
+    of a test shares the fixture's context: its ``g`` (where Flask-Login caches the user, so a
+    logged-out cookie would still pass) and its database session (so a view could read objects
+    the test never committed)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
@@ -43,6 +55,7 @@ def database_url(backend, tmp_path) -> str:
 def app(database_url, backend, tmp_path):
     app = create_app(make_config(database_url, MAIL_FILE_DIR=str(tmp_path / "mail"),
                                  PHOTO_DIR=str(tmp_path / "photos")))
+    app.test_client_class = RequestScopedClient
     with app.app_context():
         if backend == "postgresql":
             db.drop_all()
