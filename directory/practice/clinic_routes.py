@@ -1,0 +1,87 @@
+"""The practitioner's clinic locations: list, add, edit and delete."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+
+from directory.auth.access import current_practitioner
+from directory.models import Clinic, Practitioner
+from directory.practice import bp
+from directory.practice.forms import ClinicForm, ConfirmForm
+from directory.services import listing_status, practice
+from directory.services.profiles import MAX_ID
+from directory.web import form_errors
+
+# The service names the model's fields; the form chooses state and country together.
+_FORM_FIELD = {"region": "jurisdiction", "country": "jurisdiction"}
+
+
+def _own_clinic(practitioner: Practitioner, clinic_id: int) -> Clinic:
+    # Another practitioner's clinic is "not found", so ids reveal nothing.
+    clinic = practice.find_clinic(practitioner, clinic_id) if 0 < clinic_id <= MAX_ID else None
+    if clinic is None:
+        abort(404)
+    return clinic
+
+
+@bp.get("/clinics")
+def clinics():
+    practitioner = current_practitioner()
+    status = listing_status.listing_status(practitioner)
+    return render_template("practice/clinics.html", practitioner=practitioner, status=status)
+
+
+def _details(form: ClinicForm) -> practice.ClinicDetails:
+    return practice.ClinicDetails(
+        name=form.name.data or "", address=form.address.data or "", city=form.city.data,
+        region=form.region, country=form.country,
+        postal_code=practice.normalise_postal_code(form.country, form.postal_code.data),
+        phone=form.phone.data or "")
+
+
+def _clinic_form(practitioner: Practitioner, clinic: Clinic | None):
+    form = ClinicForm(obj=clinic)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            saved = practice.save_clinic(practitioner, _details(form), clinic)
+        except practice.ClinicError as exc:
+            errors[_FORM_FIELD.get(exc.field, exc.field) if exc.field else "location"] = exc.message
+        else:
+            if saved.place is None:
+                flash(f"{listing_status.clinic_label(saved.clinic)} has been saved.", "success")
+            else:
+                flash(f"{listing_status.clinic_label(saved.clinic)} has been saved. We placed it at "
+                      f"{practice.place_label(saved.place)}; its time zone is {saved.clinic.timezone}.",
+                      "success")
+            return redirect(url_for(".clinics"))
+    errors = {**form_errors(form), **errors}
+    return render_template("practice/clinic_form.html", form=form, errors=errors, clinic=clinic), \
+        400 if errors else 200
+
+
+@bp.route("/clinics/new", methods=["GET", "POST"])
+def clinic_new():
+    return _clinic_form(current_practitioner(), None)
+
+
+@bp.route("/clinics/<int:clinic_id>/edit", methods=["GET", "POST"])
+def clinic_edit(clinic_id: int):
+    practitioner = current_practitioner()
+    return _clinic_form(practitioner, _own_clinic(practitioner, clinic_id))
+
+
+@bp.route("/clinics/<int:clinic_id>/delete", methods=["GET", "POST"])
+def clinic_delete(clinic_id: int):
+    practitioner = current_practitioner()
+    clinic = _own_clinic(practitioner, clinic_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        label = listing_status.clinic_label(clinic)
+        practice.delete_clinic(practitioner, clinic)
+        flash(f"{label} has been deleted.", "success")
+        return redirect(url_for(".clinics"))
+    status = listing_status.listing_status(practitioner)
+    shown = clinic.id in status.shown_clinic_ids
+    return render_template("practice/clinic_delete.html", clinic=clinic, form=form, shown=shown,
+                           last_shown=shown and len(status.shown_clinics) == 1,
+                           errors=form_errors(form))
