@@ -1,6 +1,7 @@
 """Meridian: find licensed acupuncturists for chronic back pain."""
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -9,7 +10,7 @@ from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as settings
-from directory import security
+from directory import mailer, security
 from directory.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +38,23 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """Send the app's own events (auth, mail) to stderr, where gunicorn collects them."""
+    logger = logging.getLogger("directory")
+    if app.testing or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
 
 def register_extensions(app: Flask) -> None:
@@ -51,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    mailer.init_app(app)
 
     from directory.models import User
 
@@ -76,12 +90,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from directory.account.routes import bp as account_bp
     from directory.api.routes import bp as api_bp
+    from directory.auth.routes import bp as auth_bp
+    from directory.practice import bp as practice_bp
     from directory.practitioners.routes import bp as practitioners_bp
     from directory.search.routes import bp as search_bp
 
     app.register_blueprint(search_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(practitioners_bp)
+    app.register_blueprint(practice_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API takes no cookies-based form posts; CSRF applies to HTML forms.
     csrf.exempt(api_bp)

@@ -6,12 +6,16 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
+from directory.account_commands import create_admin_command
 from directory.extensions import db
+from directory.mail_commands import mail_group
 from directory.services import demo
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(create_admin_command)
 
 
 @click.command("seed-demo")

@@ -1,7 +1,7 @@
 """Response headers that every page and API answer carries."""
 from __future__ import annotations
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, abort, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -34,5 +34,18 @@ def _secure_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_characters() -> None:
+    # No form field has a use for U+0000, PostgreSQL cannot store it in text, and it
+    # slips past validators that check for other control characters. (Query strings
+    # are only read, never stored: each view already answers odd ones with its own errors.)
+    if request.method not in ("POST", "PUT", "PATCH") or request.mimetype not in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        return
+    if any("\x00" in key or any("\x00" in value for value in values)
+           for key, values in request.form.lists()):
+        abort(400, description="The form contains a null character (U+0000), which no field accepts.")
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     app.after_request(_secure_headers)

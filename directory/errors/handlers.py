@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,13 @@ def _handle_http(error: HTTPException):
     return response
 
 
+def _handle_csrf(error: CSRFError):
+    log.info("csrf check failed on %s %s: %s", request.method, request.path, error.description)
+    error.description = ("This form could not be sent: it has expired or did not come from this site. "
+                         "Go back, reload the page and try again.")
+    return _handle_http(error)
+
+
 def _handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _handle_http(error)
@@ -51,5 +59,6 @@ def _handle_unexpected(error: Exception):
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)
