@@ -29,3 +29,16 @@ def test_api_is_readable_cross_origin_but_pages_are_not(client):
 def test_session_cookie_flags(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_headers_and_no_store_on_pages_for_a_logged_in_practitioner(client, create_practitioner):
+    from tests.helpers_auth import login_as
+
+    practitioner = create_practitioner()
+    login_as(client, practitioner.user)
+    for path in ("/practice", "/practice/profile", "/practice/clinics", "/account", f"/practitioners/{practitioner.id}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Cache-Control"] == "no-store", path

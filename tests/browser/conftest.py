@@ -38,7 +38,9 @@ class LiveServer:
 def live_server(tmp_path):
     """The app on 127.0.0.1:<free port>, backed by a SQLite file with the schema created.
     Insert data with ``with live_server.app.app_context(): ...``."""
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'browser.db'}"))
+    # Uploads and mail stay in the test's own directory, not the repository's instance/.
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'browser.db'}",
+                                 PHOTO_DIR=str(tmp_path / "photos"), MAIL_FILE_DIR=str(tmp_path / "mail")))
     with app.app_context():
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
