@@ -1,12 +1,14 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
+from directory.models.audit import AuditEvent
 from directory.models.geocode import GeocodeCacheEntry
 from directory.models.licence import BoardStatus, Licence, VerificationState
 from directory.models.outbox import OutboxMessage
 from directory.models.practitioner import Clinic, ListingState, Practitioner
+from directory.models.roster import RosterEntry, RosterImport
 from directory.models.search import SearchCell, SearchEntry
 from directory.models.user import Role, User
 
 __all__ = [
-    "BoardStatus", "Clinic", "GeocodeCacheEntry", "Licence", "ListingState", "OutboxMessage",
-    "Practitioner", "Role", "SearchCell", "SearchEntry", "User", "VerificationState",
+    "AuditEvent", "BoardStatus", "Clinic", "GeocodeCacheEntry", "Licence", "ListingState", "OutboxMessage",
+    "Practitioner", "Role", "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "User", "VerificationState",
 ]

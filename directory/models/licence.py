@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from directory.extensions import db
@@ -46,7 +46,8 @@ def normalise_number(value: str) -> str:
 
 class Licence(db.Model):
     __tablename__ = "licence"
-    __table_args__ = (Index("ix_licence_jurisdiction_number", "jurisdiction", "number_normalized"),)
+    __table_args__ = (Index("ix_licence_jurisdiction_number", "jurisdiction", "number_normalized"),
+                      Index("ix_licence_queue", "verification_state", "submitted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(
@@ -65,11 +66,23 @@ class Licence(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     check_results: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # False where the jurisdiction does not license acupuncture (e.g. US-AL) or the register
+    # is voluntary (UK): shown as a certification, never lists the practitioner.
+    is_licence: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # When it last entered the queue (first submission or an edit): the queue is oldest first.
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The admin's reason for a rejection, a request for changes or an override of a failed check.
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    reminded_60_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_14_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     practitioner: Mapped[Practitioner] = relationship(back_populates="licences")
-    verified_by: Mapped[User | None] = relationship()
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @validates("number")
     def _keep_normalised(self, _key: str, value: str) -> str:
@@ -78,5 +91,5 @@ class Licence(db.Model):
 
     def is_current(self, today: date) -> bool:
         """Verified and not yet expired on ``today``: what the listing rule accepts."""
-        return (self.verification_state is VerificationState.VERIFIED
+        return (self.verification_state is VerificationState.VERIFIED and self.is_licence
                 and self.expires_on is not None and self.expires_on >= today)

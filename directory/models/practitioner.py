@@ -50,6 +50,8 @@ class Practitioner(db.Model):
              validate_strings=True),
         default=ListingState.DRAFT,
     )
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
     # File name under PHOTO_DIR; a new upload gets a new name so caches never show the old one.
     photo_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -132,6 +132,7 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
             select(Licence.id, Licence.practitioner_id, Licence.jurisdiction, Licence.expires_on)
             .where(Licence.practitioner_id.in_(list(practitioners)),
                    Licence.verification_state == VerificationState.VERIFIED,
+                   Licence.is_licence.is_(True),  # a certification never lists
                    Licence.expires_on >= today)):
         key = (lic.practitioner_id, lic.jurisdiction.upper())
         if key not in best or lic.expires_on > best[key][0]:

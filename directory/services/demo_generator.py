@@ -158,7 +158,7 @@ class DemoGenerator:
             batch.clinics.append(self._clinic(ids.take("clinic"), practitioner_id, place, clinic_name, created))
         for licence in licences:
             licence.update(id=ids.take("licence"), practitioner_id=practitioner_id, created_at=created,
-                           updated_at=created)
+                           submitted_at=created, updated_at=created)
             batch.licences.append(licence)
         return kind
 

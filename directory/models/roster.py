@@ -1,0 +1,48 @@
+"""Official board rosters, imported from CSV, that licences are cross-checked against."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from directory.extensions import db
+from directory.models._types import utcnow
+
+
+class RosterImport(db.Model):
+    __tablename__ = "roster_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    # Of the file's bytes: the same file imported twice is recognised.
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # matched / mismatched / not_found counts of the licences re-checked after the import
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RosterEntry(db.Model):
+    __tablename__ = "roster_entry"
+    __table_args__ = (UniqueConstraint("jurisdiction", "number_normalized"),
+                      Index("ix_roster_entry_import", "import_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(6))
+    number: Mapped[str] = mapped_column(String(40))
+    number_normalized: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(40))      # as the board wrote it
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    # Every other column of the board's row, kept as it came.
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(200))
+    import_id: Mapped[int] = mapped_column(ForeignKey("roster_import.id", ondelete="CASCADE"))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
