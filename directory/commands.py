@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 
 from directory.account_commands import create_admin_command
 from directory.extensions import db
+from directory.licence_admin_commands import licences_group  # the group, with every licences command
 from directory.mail_commands import mail_group
 from directory.services import demo
 
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(licences_group)
 
 
 @click.command("seed-demo")
