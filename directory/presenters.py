@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from directory.data.places import JURISDICTION_NAMES
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, TECHNIQUES
+from directory.services import jurisdictions
 
 CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$"}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -19,7 +20,11 @@ def jurisdiction_name(code: str | None) -> str:
     """"US-CA" -> "California"; an unknown code is shown as given."""
     if not code:
         return ""
-    return JURISDICTION_NAMES.get(code.strip().upper(), code.strip().upper())
+    code = code.strip().upper()
+    if code in JURISDICTION_NAMES:
+        return JURISDICTION_NAMES[code]
+    found = jurisdictions.get(code)  # the rules file also names Australian and UK places
+    return found.name if found is not None else code
 
 
 def region_name(country: str, region: str) -> str:

@@ -82,7 +82,37 @@ def test_reasons_for_a_clinic_without_a_current_licence(app, licences, expected)
     assert codes(status) == ["licence"]
     assert status.reasons[0].message.startswith("Mission (San Francisco, CA): no verified licence for California.")
     assert expected in status.reasons[0].message
-    assert status.reasons[0].fix_endpoint is None  # the licence form comes in a later issue
+    assert status.reasons[0].fix_endpoint in {"practice.licence_new", "practice.licences", "practice.licence_edit"}
+
+
+@pytest.mark.parametrize("licences, endpoint, args", [
+    ([], "practice.licence_new", {"jurisdiction": "US-CA"}),
+    ([{"jurisdiction": "US-NY"}], "practice.licence_new", {"jurisdiction": "US-CA"}),
+    ([{"verification_state": VerificationState.PENDING, "verified_at": None}], "practice.licences", "anchor"),
+    ([{"verification_state": VerificationState.NEEDS_CHANGES}], "practice.licence_edit", "id"),
+    ([{"verification_state": VerificationState.REJECTED}], "practice.licence_edit", "id"),
+    ([{"verification_state": VerificationState.LAPSED, "expires_on": date(2025, 3, 1)}], "practice.licence_edit", "id"),
+])
+def test_a_licence_reason_links_to_where_to_fix_it(app, licences, endpoint, args):
+    p = create_practitioner(licences=licences)
+    reason = listing_status(p).reasons[0]
+    assert reason.fix_endpoint == endpoint
+    own = [lic for lic in p.licences if lic.jurisdiction == "US-CA"]
+    if args == "anchor":
+        args = {"_anchor": f"licence-{own[0].id}"}
+    elif args == "id":
+        args = {"licence_id": own[0].id}
+    assert reason.fix_args == args
+
+
+def test_a_certification_only_place_has_nothing_to_fix(app):
+    alabama = {"name": "Magic City", "city": "Birmingham", "region": "AL", "postal_code": "35203",
+               "latitude": 33.5186, "longitude": -86.8104, "timezone": "America/Chicago"}
+    p = create_practitioner(clinics=[alabama], licences=[{"jurisdiction": "US-AL", "is_licence": False}])
+    status = listing_status(p)
+    assert not status.listed
+    assert "Alabama does not license acupuncture" in status.reasons[0].message
+    assert status.reasons[0].fix_endpoint is None
 
 
 def test_expiry_today_still_counts_and_tomorrow_does_not(app):

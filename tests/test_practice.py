@@ -331,11 +331,16 @@ def _practice_requests(clinic_id: int) -> list[tuple[str, str]]:
             ("GET", "/practice/clinics/new"), ("POST", "/practice/clinics/new"),
             ("GET", f"/practice/clinics/{clinic_id}/edit"), ("POST", f"/practice/clinics/{clinic_id}/edit"),
             ("GET", f"/practice/clinics/{clinic_id}/delete"), ("POST", f"/practice/clinics/{clinic_id}/delete"),
-            ("GET", "/practice/photo"), ("POST", "/practice/photo"), ("POST", "/practice/photo/delete")]
+            ("GET", "/practice/photo"), ("POST", "/practice/photo"), ("POST", "/practice/photo/delete"),
+            # The licence pages (tests/test_practice_licences.py has their own tests).
+            ("GET", "/practice/licences"), ("GET", "/practice/licences/new"), ("POST", "/practice/licences/new"),
+            ("GET", "/practice/licences/1/edit"), ("POST", "/practice/licences/1/edit"),
+            ("GET", "/practice/licences/1/withdraw"), ("POST", "/practice/licences/1/withdraw")]
 
 
 def test_every_practice_route_is_covered_by_this_list(app):
-    listed = {rule.rule.replace("<int:clinic_id>", "1") for rule in app.url_map.iter_rules()
+    listed = {rule.rule.replace("<int:clinic_id>", "1").replace("<int:licence_id>", "1")
+              for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("practice.")}
     assert listed == {url for _method, url in _practice_requests(1)}
 

@@ -12,7 +12,7 @@ from directory.auth.access import current_practitioner, role_required
 from directory.models import ListingState, Practitioner, Role
 from directory.practice import bp
 from directory.practice.forms import ConfirmForm, ListingForm, PhotoForm, ProfileForm
-from directory.services import listing_status, photos, practice
+from directory.services import listing_status, photos, practice, profiles
 from directory.web import form_errors
 
 
@@ -98,7 +98,7 @@ def preview():
                       key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
     return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=list(practitioner.clinics), licences=licences, p=presenters,
-                           preview=status)
+                           certifications=profiles.certifications(practitioner, today), preview=status)
 
 
 def _photo_page(practitioner: Practitioner, form: PhotoForm, errors: dict[str, str], code: int = 200):

@@ -23,7 +23,8 @@ def profile(practitioner_id: int):
     licences = sorted(found.licences,
                       key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
     return render_template("practitioners/profile.html", practitioner=found.practitioner,
-                           clinics=found.clinics, licences=licences, p=presenters)
+                           clinics=found.clinics, licences=licences,
+                           certifications=found.certifications, p=presenters)
 
 
 @bp.get("/<int:practitioner_id>/photo/<key>")

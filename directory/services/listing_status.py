@@ -19,7 +19,7 @@ class Reason:
     code: str
     message: str
     # Where to fix it: an endpoint name and its arguments, or None when the fix is not
-    # in the practitioner's hands here (an admin's decision, a licence form to come).
+    # in the practitioner's hands here (a suspension is an admin's decision).
     fix_endpoint: str | None = None
     fix_label: str | None = None
     fix_args: dict = field(default_factory=dict)
@@ -76,12 +76,19 @@ def clinic_label(clinic: Clinic) -> str:
     return f"{clinic.name} ({place})" if clinic.name else place
 
 
+def _closest(licences: list[Licence]) -> Licence:
+    return min(licences, key=lambda lic: (_PRIORITY[lic.verification_state],
+                                          -(lic.expires_on or date.min).toordinal()))
+
+
 def licence_problem(licences: list[Licence], place: str, today: date) -> str:
     """Why none of ``licences`` (all for one place) lists a clinic there."""
     if not licences:
         return f"No licence for {place} has been submitted."
-    licence = min(licences, key=lambda lic: (_PRIORITY[lic.verification_state],
-                                              -(lic.expires_on or date.min).toordinal()))
+    if not any(lic.is_licence for lic in licences):
+        return (f"{place} does not license acupuncture: your {place} credential is shown as a "
+                "certification and cannot list you there.")
+    licence = _closest([lic for lic in licences if lic.is_licence])
     state = licence.verification_state
     if state is VerificationState.PENDING:
         return f"Your {place} licence is waiting for review by our team."
@@ -93,6 +100,23 @@ def licence_problem(licences: list[Licence], place: str, today: date) -> str:
         ended = f" on {presenters.short_date(licence.expires_on)}" if licence.expires_on else ""
         return f"Your {place} licence expired{ended}: submit the renewed licence."
     return f"Your verified {place} licence has no expiry date on record."
+
+
+def licence_fix(licences: list[Licence], jurisdiction: str) -> tuple[str | None, str | None, dict]:
+    """Where to act on ``licence_problem``: the licence page (endpoint, link text, arguments)."""
+    own = [lic for lic in licences if lic.is_licence]
+    if licences and not own:
+        return None, None, {}  # nothing to submit where acupuncture is not licensed
+    if not own:
+        return "practice.licence_new", "Add a licence", {"jurisdiction": jurisdiction}
+    licence = _closest(own)
+    if licence.verification_state is VerificationState.PENDING:
+        return "practice.licences", "See your licence", {"_anchor": f"licence-{licence.id}"}
+    if licence.verification_state is VerificationState.REJECTED:
+        return "practice.licence_edit", "Correct and resubmit it", {"licence_id": licence.id}
+    if licence.verification_state is VerificationState.NEEDS_CHANGES:
+        return "practice.licence_edit", "Make the changes", {"licence_id": licence.id}
+    return "practice.licence_edit", "Enter the renewed licence", {"licence_id": licence.id}
 
 
 def missing_fields(practitioner: Practitioner) -> list[Reason]:
@@ -116,7 +140,8 @@ def listing_status(practitioner: Practitioner, today: date | None = None) -> Lis
         place = presenters.jurisdiction_name(clinic.jurisdiction)
         message = (f"{clinic_label(clinic)}: no verified licence for {place}. "
                    f"{licence_problem(own, place, today)}")
-        clinics.append(ClinicStatus(clinic, False, Reason("licence", message)))
+        clinics.append(ClinicStatus(clinic, False, Reason("licence", message,
+                                                          *licence_fix(own, clinic.jurisdiction))))
 
     blockers = missing_fields(practitioner)
     if not practitioner.clinics:

@@ -1,14 +1,14 @@
 """Public profiles: what a patient may see of a listed practitioner."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.models import Clinic, Licence, ListingState, Practitioner, SearchEntry
+from directory.models import Clinic, Licence, ListingState, Practitioner, SearchEntry, VerificationState
 
 # Ids are PostgreSQL INTEGERs; a larger number names no row and would overflow the
 # bound parameter if it reached the database.
@@ -21,10 +21,19 @@ class PublicProfile:
     clinics: list[Clinic]        # only clinics the listing rule shows, by id
     licences: list[Licence]      # only verified, unexpired licences
     shown_licence: Licence       # the licence that lists the first clinic
+    # Verified, unexpired credentials from places that do not license acupuncture: shown,
+    # labelled as such, but they never list anyone.
+    certifications: list[Licence] = field(default_factory=list)
 
     @property
     def shown_clinic(self) -> Clinic:
         return self.clinics[0]
+
+
+def certifications(practitioner: Practitioner, today: date) -> list[Licence]:
+    return [lic for lic in practitioner.licences
+            if not lic.is_licence and lic.verification_state is VerificationState.VERIFIED
+            and lic.expires_on is not None and lic.expires_on >= today]
 
 
 def listed_profile(practitioner_id: int, today: date | None = None) -> PublicProfile | None:
@@ -50,4 +59,4 @@ def listed_profile(practitioner_id: int, today: date | None = None) -> PublicPro
     licences = [lic for lic in practitioner.licences if lic.is_current(today)]
     first_licence_id = entries[clinics[0].id]
     shown = next(lic for lic in practitioner.licences if lic.id == first_licence_id)
-    return PublicProfile(practitioner, clinics, licences, shown)
+    return PublicProfile(practitioner, clinics, licences, shown, certifications(practitioner, today))
