@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from directory.account.routes import bp as account_bp
+    from directory.admin import bp as admin_bp
     from directory.api.routes import bp as api_bp
     from directory.auth.routes import bp as auth_bp
     from directory.practice import bp as practice_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(practitioners_bp)
     app.register_blueprint(practice_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API takes no cookies-based form posts; CSRF applies to HTML forms.
     csrf.exempt(api_bp)

@@ -14,7 +14,7 @@ from tests import factories
 from tests.conftest import RequestScopedClient, make_config
 from tests.helpers_auth import login_as
 
-PUBLIC, ANONYMOUS, LOGGED_IN, PRACTITIONER = "public", "anonymous", "logged-in", "practitioner"
+PUBLIC, ANONYMOUS, LOGGED_IN, PRACTITIONER, ADMIN = "public", "anonymous", "logged-in", "practitioner", "admin"
 
 # Who each endpoint is for. A new route fails test_every_route_is_classified until it is added.
 ACCESS = {
@@ -44,6 +44,21 @@ ACCESS = {
     "practice.clinic_new": PRACTITIONER,
     "practice.clinic_edit": PRACTITIONER,
     "practice.clinic_delete": PRACTITIONER,
+    "practice.licences": PRACTITIONER,
+    "practice.licence_new": PRACTITIONER,
+    "practice.licence_edit": PRACTITIONER,
+    "practice.licence_withdraw": PRACTITIONER,
+    "admin.overview": ADMIN,
+    "admin.queue": ADMIN,
+    "admin.licence": ADMIN,
+    "admin.decide": ADMIN,
+    "admin.rosters": ADMIN,
+    "admin.expiring": ADMIN,
+    "admin.practitioners": ADMIN,
+    "admin.practitioner": ADMIN,
+    "admin.suspend": ADMIN,
+    "admin.reinstate": ADMIN,
+    "admin.audit": ADMIN,
 }
 
 
@@ -60,6 +75,7 @@ def world(app):
 
 def _value(name: str, world) -> object:
     return {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x.y.z",
+            "licence_id": world["a"].licences[0].id,
             "key": world["a"].photo_key, "filename": "css/site.css"}[name]
 
 
@@ -80,7 +96,7 @@ def test_every_route_is_classified(app):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
-    for group in (LOGGED_IN, PRACTITIONER):
+    for group in (LOGGED_IN, PRACTITIONER, ADMIN):
         for method, url, endpoint in requests(app, world, only=group):
             response = client.open(url, method=method)
             if endpoint == "auth.logout":
@@ -94,6 +110,13 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
 def test_patients_and_admins_cannot_open_practitioner_pages(app, client, world, role):
     login_as(client, world[role])
     for method, url, _ in requests(app, world, only=PRACTITIONER):
+        assert client.open(url, method=method).status_code == 403, (method, url)
+
+
+@pytest.mark.parametrize("role", ["patient", "practitioner"])
+def test_patients_and_practitioners_cannot_open_admin_pages(app, client, world, role):
+    login_as(client, world["b"].user if role == "practitioner" else world[role])
+    for method, url, _ in requests(app, world, only=ADMIN):
         assert client.open(url, method=method).status_code == 403, (method, url)
 
 
@@ -147,6 +170,8 @@ def test_no_state_changing_request_works_without_its_csrf_token(csrf_client):
     app = csrf_client
     owner = factories.create_practitioner(listing_state=ListingState.DRAFT)
     db.session.commit()
+    admin = factories.create_user(role=Role.ADMIN)
+    db.session.commit()
     world = {"a": owner, "a_clinic": owner.clinics[0].id}
     owner.photo_key = "b" * 32
     db.session.commit()
@@ -158,6 +183,8 @@ def test_no_state_changing_request_works_without_its_csrf_token(csrf_client):
     for method, url, endpoint in posts:
         if ACCESS[endpoint] in (LOGGED_IN, PRACTITIONER):
             login_as(client, owner.user)
+        elif ACCESS[endpoint] == ADMIN:
+            login_as(client, admin)
         else:
             client = app.test_client()
         response = client.open(url, method=method, data={"display_name": "Changed", "name": "Changed",

@@ -35,7 +35,7 @@ def home_for(user: User) -> str:
     if user.role is Role.PRACTITIONER:
         return url_for("practice.dashboard")
     if user.role is Role.ADMIN:
-        return url_for("account.settings")
+        return url_for("admin.overview")
     return url_for("search.index")
 
 

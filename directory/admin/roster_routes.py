@@ -1,0 +1,70 @@
+"""Board roster imports and the expiry list."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+
+from directory.admin import bp
+from directory.admin.forms import RosterForm
+from directory.admin.routes import EXPIRY_WINDOW_DAYS
+from directory.models import Role
+from directory.services import jurisdictions, licensing, rosters
+from directory.web import form_errors
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+def _rosters_page(form: RosterForm, errors: dict[str, str], report: rosters.RosterReport | None = None,
+                  code: int = 200):
+    return render_template("admin/rosters.html", form=form, errors=errors, report=report,
+                           imports=rosters.recent_imports(limit=20),
+                           max_size=_size_text(current_app.config["MAX_CONTENT_LENGTH"])), code
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    # The body was not read. This can happen before the role check (CSRF reads the form
+    # first), so only an admin gets the roster page back.
+    if (request.endpoint == "admin.rosters" and current_user.is_authenticated
+            and current_user.role is Role.ADMIN):
+        form = RosterForm(formdata=None, grouped_choices=jurisdictions.choices())
+        limit = _size_text(current_app.config["MAX_CONTENT_LENGTH"])
+        return _rosters_page(form, {"roster": f"The file is larger than {limit}. Split it or remove "
+                                              "columns we do not need."}, code=413)
+    return render_template("errors/error.html", status=413, title="Too much data",
+                           message="The form sent more data than we accept. Go back and try again "
+                                   "with less."), 413
+
+
+# Named "rosters" as an endpoint; the function is not, so it does not hide the service module.
+@bp.route("/rosters", methods=["GET", "POST"], endpoint="rosters")
+def rosters_page():
+    form = RosterForm(grouped_choices=jurisdictions.choices())
+    errors: dict[str, str] = {}
+    report = None
+    if form.validate_on_submit():
+        upload = form.roster.data
+        try:
+            report = rosters.import_roster(
+                upload.read(), jurisdiction=form.jurisdiction.data, source=form.source.data,
+                filename=(secure_filename(upload.filename or "") or "roster.csv")[:255], actor=current_user)
+        except rosters.RosterFormatError as exc:
+            errors["roster"] = str(exc)
+    errors = {**form_errors(form), **errors}
+    return _rosters_page(form, errors, report, 400 if errors else 200)
+
+
+@bp.get("/expiring")
+def expiring():
+    today = date.today()
+    soon = sorted(licensing.expiring(today=today, days=EXPIRY_WINDOW_DAYS),
+                  key=lambda lic: (lic.expires_on or date.max, lic.id))
+    lapsed = sorted(licensing.lapsed(), key=lambda lic: (lic.expires_on or date.min, lic.id), reverse=True)
+    return render_template("admin/expiring.html", soon=soon, lapsed=lapsed, today=today,
+                           window=EXPIRY_WINDOW_DAYS)

@@ -1,0 +1,110 @@
+"""The overview and the licence verification queue: review a licence and decide on it."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from directory import presenters
+from directory.admin import bp, queries
+from directory.admin.forms import APPROVE, REJECT, REQUEST_CHANGES, DecisionForm
+from directory.models import Licence, VerificationState
+from directory.services import audit, jurisdictions, licence_checks, licensing, rosters
+from directory.web import form_errors
+
+EXPIRY_WINDOW_DAYS = 60
+
+
+@bp.context_processor
+def _helpers():
+    return {"p": presenters, "helpers": queries}
+
+
+@bp.get("")
+def overview():
+    today = date.today()
+    return render_template(
+        "admin/overview.html",
+        pending=queries.count_pending(),
+        expiring=len(licensing.expiring(today=today, days=EXPIRY_WINDOW_DAYS)),
+        lapsed=len(licensing.lapsed()),
+        suspended=queries.count_suspended(),
+        oldest=licensing.pending_queue(limit=5),
+        imports=rosters.recent_imports(limit=5),
+        window=EXPIRY_WINDOW_DAYS)
+
+
+@bp.get("/licences")
+def queue():
+    return render_template("admin/queue.html", licences=licensing.pending_queue(limit=200),
+                           total=queries.count_pending())
+
+
+def _licence_or_404(licence_id: int) -> Licence:
+    licence = queries.find_licence(licence_id)
+    if licence is None:
+        abort(404)
+    return licence
+
+
+def _review_page(licence: Licence, form: DecisionForm, errors: dict[str, str], code: int = 200):
+    history, _ = audit.search(audit.AuditFilter(subject_type="licence", subject_id=licence.id),
+                              page=1, per_page=200)
+    roster_entry = licence_checks.roster_entry_for(licence.jurisdiction, licence.number)
+    return render_template(
+        "admin/licence.html", licence=licence, practitioner=licence.practitioner, form=form,
+        errors=errors, history=history, roster_entry=roster_entry,
+        jurisdiction=jurisdictions.get(licence.jurisdiction),
+        counts=queries.check_counts(licence.check_results),
+        show_override=queries.has_failed_check(licence) or bool(form.override.data) or bool(errors),
+        labels=queries.CHECK_LABELS), code
+
+
+@bp.get("/licences/<int:licence_id>")
+def licence(licence_id: int):
+    licence = _licence_or_404(licence_id)
+    if licence.verification_state is VerificationState.PENDING and not licence.check_results:
+        licensing.refresh_checks(licence)
+    return _review_page(licence, DecisionForm(formdata=None), {})
+
+
+def _decide(licence: Licence, form: DecisionForm) -> dict[str, str]:
+    """Apply the decision; the problems to show beside the form, or {} when done."""
+    decision, reason = form.decision.data, form.reason.data or None
+    if decision in (REJECT, REQUEST_CHANGES) and not reason:
+        return {"reason": "Write the reason: it is emailed to the practitioner."}
+    if decision == APPROVE and form.override.data and not reason:
+        return {"reason": "Write why you are approving although a check failed."}
+    try:
+        if decision == APPROVE:
+            licensing.approve(licence, admin=current_user, override_reason=reason if form.override.data else None)
+        elif decision == REJECT:
+            licensing.reject(licence, admin=current_user, reason=reason)
+        else:
+            licensing.request_changes(licence, admin=current_user, reason=reason)
+    except licensing.DecisionError as exc:
+        return {"decision": exc.message}
+    return {}
+
+
+_DONE = {APPROVE: "approved: it now counts towards the listing",
+         REJECT: "rejected; the practitioner has been emailed the reason",
+         REQUEST_CHANGES: "sent back for changes; the practitioner has been emailed the reason"}
+
+
+@bp.post("/licences/<int:licence_id>/decision")
+def decide(licence_id: int):
+    licence = _licence_or_404(licence_id)
+    form = DecisionForm()
+    if licence.verification_state is not VerificationState.PENDING:
+        state = queries.STATE_LABELS[licence.verification_state].lower()
+        return _review_page(licence, form, {"decision": (
+            f"This licence is no longer pending (it is {state}), so nothing was changed. "
+            "It returns to the queue when the practitioner edits or resubmits it.")}, 409)
+    errors = form_errors(form) if not form.validate_on_submit() else _decide(licence, form)
+    if errors:
+        return _review_page(licence, form, errors, 400)
+    flash(f"{licence.practitioner.display_name}'s {licence.title} {licence.number} "
+          f"({presenters.jurisdiction_name(licence.jurisdiction)}) was {_DONE[form.decision.data]}.", "success")
+    return redirect(url_for(".queue"))
