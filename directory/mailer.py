@@ -2,14 +2,14 @@
 
 Session events note the OutboxMessage rows each flush inserts; when the outermost
 transaction commits, a daemon thread delivers those rows with its own app context and
-session. Whatever the thread cannot deliver stays in the outbox for `flask mail send`.
+session (outside a request, e.g. in a CLI command, they are delivered before returning). Whatever the thread cannot deliver stays in the outbox for `flask mail send`.
 """
 from __future__ import annotations
 
 import logging
 import threading
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -78,8 +78,14 @@ def _send_new_mail(session: Session) -> None:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     mailer = app.extensions.get("mailer")
-    if mailer is not None and app.config.get("MAIL_SEND_AFTER_COMMIT"):
+    if mailer is None or not app.config.get("MAIL_SEND_AFTER_COMMIT"):
+        return
+    if has_request_context():
         mailer.start(app, ids)
+    else:
+        # A command (e.g. `flask licences lapse`) would exit and kill a daemon thread
+        # mid-delivery, leaving its claimed rows to wait out the claim: send inline.
+        _deliver(app, ids)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -284,7 +284,28 @@ def test_without_a_server_mail_is_written_as_eml_files(mail_app, tmp_path):
     assert row(message.id).sent_at is not None
 
 
-def test_after_commit_delivers_in_a_background_thread(smtp, mail_app):
+def test_after_commit_delivers_in_a_background_thread_during_a_request(smtp, mail_app, monkeypatch):
+    app = mail_app
+    smtp.start()
+    app.config["MAIL_SEND_AFTER_COMMIT"] = True
+    mailer.init_app(app)
+    started = []
+    original = mailer.Mailer.start
+    monkeypatch.setattr(mailer.Mailer, "start", lambda self, *a: started.append(a) or original(self, *a))
+
+    # In a request the answer must not wait for SMTP: a thread delivers.
+    with app.test_request_context("/"):
+        message = queue()
+        db.session.commit()
+    mailer.wait_for_background_sends(app, timeout=30)
+
+    assert len(started) == 1
+    assert [e.rcpt_tos for e in smtp.handler.envelopes] == [["pat@example.com"]]
+    assert row(message.id).sent_at is not None
+
+
+def test_outside_a_request_mail_is_delivered_before_the_commit_returns(smtp, mail_app):
+    # A CLI command would exit and kill a background thread mid-delivery.
     app = mail_app
     smtp.start()
     app.config["MAIL_SEND_AFTER_COMMIT"] = True
@@ -292,7 +313,6 @@ def test_after_commit_delivers_in_a_background_thread(smtp, mail_app):
 
     message = queue()
     db.session.commit()
-    mailer.wait_for_background_sends(app, timeout=30)
 
     assert [e.rcpt_tos for e in smtp.handler.envelopes] == [["pat@example.com"]]
     assert row(message.id).sent_at is not None
