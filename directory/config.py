@@ -43,6 +43,27 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     return key
 
 
+def _intake_keys(instance_path: Path, production: bool) -> list[str]:
+    raw = os.environ.get("INTAKE_KEYS", "").strip()
+    if raw:
+        return [key.strip() for key in raw.split(",") if key.strip()]
+    if production:
+        raise RuntimeError("INTAKE_KEYS must be set when MERIDIAN_ENV=production "
+                           "(generate one: python -c 'from cryptography.fernet import Fernet; "
+                           "print(Fernet.generate_key().decode())')")
+    # Development keeps one generated key so stored intakes stay readable across restarts.
+    from cryptography.fernet import Fernet
+
+    key_file = instance_path / "intake_keys"
+    if key_file.exists():
+        return [k for k in key_file.read_text().split() if k]
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return [key]
+
+
 def defaults() -> dict:
     """Settings that do not depend on the environment."""
     return {
@@ -85,6 +106,11 @@ def defaults() -> dict:
         "PROXY_COUNT": 0,
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+        # Booking
+        "HOLD_HOURS": 48,                 # a request holds its slot this long at most
+        "CANCEL_CUTOFF_HOURS": 24,        # patients cancel or reschedule online until then
+        "API_TOKEN_HOURS": 24 * 30,
+        "BOOKING_RATE_LIMIT": "10 per minute;60 per hour",
     }
 
 
@@ -135,5 +161,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        "INTAKE_KEYS": _intake_keys(path, production),
+        "HOLD_HOURS": _int("HOLD_HOURS", 48),
+        "CANCEL_CUTOFF_HOURS": _int("CANCEL_CUTOFF_HOURS", 24),
         **_mail(),
     }

@@ -26,6 +26,8 @@ def make_config(database_url: str, **extra) -> dict:
         # Tests that exercise these turn them back on.
         "RATELIMIT_ENABLED": False,
         "MAIL_SEND_AFTER_COMMIT": False,
+        # A fixed test key (Fernet.generate_key() format): health data is always encrypted.
+        "INTAKE_KEYS": ["q2Jx0m1m6J4y8H3nM8l1pQ9sX3vV5kR7tB0wC2eA4dE="],
     }
     config.update(extra)
     return config

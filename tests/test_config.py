@@ -8,7 +8,8 @@ from directory import config
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("DATABASE_URL", "SECRET_KEY", "MERIDIAN_ENV", "GEOCODER", "SESSION_COOKIE_SECURE"):
+    for name in ("DATABASE_URL", "SECRET_KEY", "MERIDIAN_ENV", "GEOCODER", "SESSION_COOKIE_SECURE",
+                 "INTAKE_KEYS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -31,10 +32,30 @@ def test_production_requires_a_secret_key(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         config.from_environment(str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("INTAKE_KEYS", KEY)
     settings = config.from_environment(str(tmp_path))
     assert settings["SECRET_KEY"] == "s3cret-from-the-environment"
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()
+
+
+KEY = "q2Jx0m1m6J4y8H3nM8l1pQ9sX3vV5kR7tB0wC2eA4dE="
+
+
+def test_production_requires_intake_keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("MERIDIAN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    with pytest.raises(RuntimeError, match="INTAKE_KEYS"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("INTAKE_KEYS", f"{KEY}, older-key-still-decrypts")
+    assert config.from_environment(str(tmp_path))["INTAKE_KEYS"] == [KEY, "older-key-still-decrypts"]
+    assert not (tmp_path / "intake_keys").exists()
+
+
+def test_development_intake_key_is_generated_once_and_private(tmp_path):
+    first = config.from_environment(str(tmp_path))["INTAKE_KEYS"]
+    assert config.from_environment(str(tmp_path))["INTAKE_KEYS"] == first and len(first) == 1
+    assert (tmp_path / "intake_keys").stat().st_mode & 0o077 == 0
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -1,5 +1,7 @@
 """Models, one module per aggregate; imported here so Alembic sees every table."""
 from directory.models.audit import AuditEvent
+from directory.models.booking import (ACTIVE_STATUSES, ApiToken, Appointment, AppointmentKind,
+                                      AppointmentStatus, AvailabilityRule, IdempotentRequest, TimeOff)
 from directory.models.geocode import GeocodeCacheEntry
 from directory.models.licence import BoardStatus, Licence, VerificationState
 from directory.models.outbox import OutboxMessage
@@ -9,6 +11,9 @@ from directory.models.search import SearchCell, SearchEntry
 from directory.models.user import Role, User
 
 __all__ = [
-    "AuditEvent", "BoardStatus", "Clinic", "GeocodeCacheEntry", "Licence", "ListingState", "OutboxMessage",
-    "Practitioner", "Role", "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "User", "VerificationState",
+    "ACTIVE_STATUSES", "ApiToken", "Appointment", "AppointmentKind", "AppointmentStatus",
+    "AuditEvent", "AvailabilityRule", "BoardStatus", "Clinic", "GeocodeCacheEntry",
+    "IdempotentRequest", "Licence", "ListingState", "OutboxMessage", "Practitioner", "Role",
+    "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "TimeOff", "User",
+    "VerificationState",
 ]

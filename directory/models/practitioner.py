@@ -50,6 +50,14 @@ class Practitioner(db.Model):
              validate_strings=True),
         default=ListingState.DRAFT,
     )
+    # Booking settings (issue: availability). Minutes and hours, applied to every clinic.
+    initial_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    follow_up_minutes: Mapped[int] = mapped_column(Integer, default=45, server_default="45")
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    min_notice_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    horizon_days: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    # SHA-256 of the secret in the private calendar feed URL; None = no feed (or revoked).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     # File name under PHOTO_DIR; a new upload gets a new name so caches never show the old one.
