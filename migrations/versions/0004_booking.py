@@ -112,6 +112,9 @@ def upgrade():
     with op.batch_alter_table('time_off', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_time_off_practitioner_id'), ['practitioner_id'], unique=False)
 
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attachments', sa.JSON(), nullable=True))
+
     with op.batch_alter_table('practitioner', schema=None) as batch_op:
         batch_op.add_column(sa.Column('initial_minutes', sa.Integer(), server_default='60', nullable=False))
         batch_op.add_column(sa.Column('follow_up_minutes', sa.Integer(), server_default='45', nullable=False))
@@ -124,6 +127,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_column('attachments')
+
     with op.batch_alter_table('practitioner', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_practitioner_calendar_token_hash'), type_='unique')
         batch_op.drop_column('calendar_token_hash')
