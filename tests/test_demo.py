@@ -236,3 +236,14 @@ def test_password_hashing():
     assert not verify_password(hashed, "correct horsE")
     assert not verify_password(None, "anything") and not verify_password("not-a-hash", "x")
     assert not needs_rehash(hashed)
+
+
+def test_demo_clinics_have_weekly_hours_so_patients_can_book(app):
+    from directory.models import AvailabilityRule
+
+    assert seed_cli(app, "--practitioners", "30", "--seed", "3").exit_code == 0
+    clinic_ids = set(db.session.scalars(select(Clinic.id)))
+    with_hours = set(db.session.scalars(select(AvailabilityRule.clinic_id)))
+    assert clinic_ids and with_hours == clinic_ids
+    rules = db.session.scalars(select(AvailabilityRule)).all()
+    assert all(rule.start_time < rule.end_time and 0 <= rule.weekday <= 6 for rule in rules)

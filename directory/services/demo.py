@@ -12,14 +12,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time as clock, timedelta, timezone
 
 import zipcodes
 from sqlalchemy import func, insert, select, text
 
 from directory.extensions import db
-from directory.models import (BoardStatus, Clinic, Licence, ListingState, Practitioner, Role,
-                              SearchEntry, User, VerificationState)
+from directory.models import (AvailabilityRule, BoardStatus, Clinic, Licence, ListingState,
+                              Practitioner, Role, SearchEntry, User, VerificationState)
 from directory.models.search import reindex
 from directory.services.demo_generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
                                                npi_check_digit)
@@ -30,6 +30,13 @@ DEMO_PASSWORD = "meridian-demo-2026"
 # The demo logins, in the order they are printed, and their users' names.
 DEMO_USERS = {"admin": "Morgan Reyes", "practitioner": "Mei Lin", "patient": "Jordan Blake"}
 MAX_PRACTITIONERS = 2_000_000
+# Weekly hours of demo clinics (Monday = 0), varied by clinic id so calendars differ. Not drawn
+# from the generator's random stream, so the same seed still gives the same practitioners.
+WEEKLY_HOURS = (
+    {day: [(clock(9), clock(12, 30)), (clock(13, 30), clock(18))] for day in range(5)},
+    {**{day: [(clock(10), clock(19))] for day in (1, 2, 3, 4)}, 5: [(clock(9), clock(14))]},
+    {**{day: [(clock(8), clock(13))] for day in (0, 2, 4)}, **{day: [(clock(12), clock(20))] for day in (1, 3)}},
+)
 BATCH_SIZE = 10_000
 
 
@@ -150,6 +157,15 @@ def _demo_practitioner(user: User, admin: User, today: date) -> None:
         board_status=BoardStatus.ACTIVE, verification_state=VerificationState.VERIFIED,
         verified_by_id=admin.id, verified_at=datetime.now(timezone.utc) - timedelta(days=30)))
     db.session.add(practitioner)
+    db.session.flush()
+    db.session.add_all(AvailabilityRule(**row) for row in _weekly_hours([practitioner.clinics[0].id], pattern=0))
+
+
+def _weekly_hours(clinic_ids: list[int], pattern: int | None = None) -> list[dict]:
+    return [{"clinic_id": clinic_id, "weekday": day, "start_time": start, "end_time": end}
+            for clinic_id in clinic_ids
+            for day, ranges in WEEKLY_HOURS[clinic_id % len(WEEKLY_HOURS) if pattern is None else pattern].items()
+            for start, end in ranges]
 
 
 # --- what the database already holds, and bulk inserts ---------------------------------
@@ -176,6 +192,9 @@ def _insert(batch: Batch) -> None:
     for model, rows in tables:
         if rows:
             connection.execute(insert(model), rows)
+    hours = _weekly_hours([clinic["id"] for clinic in batch.clinics])
+    if hours:
+        connection.execute(insert(AvailabilityRule), hours)
     if connection.dialect.name == "postgresql":
         # Explicit ids leave the serial sequences behind; move them past the new rows.
         for model, _rows in tables:
