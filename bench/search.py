@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -29,9 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import benchlib  # noqa: E402  (bench/, the script's own folder)
+from benchlib import log, percentile  # noqa: E402
+
 import zipcodes  # noqa: E402
 from geopy.distance import great_circle  # noqa: E402
-from sqlalchemy import __version__ as sqlalchemy_version  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from directory import create_app  # noqa: E402
@@ -73,8 +72,6 @@ def origins(count: int, seed: int) -> list[tuple[float, float]]:
     return points
 
 
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
 def naive_search(origin: tuple[float, float], today) -> tuple[int, list[int]]:
@@ -147,19 +144,6 @@ def run_size(url: str, size: int, args) -> dict:
     }
 
 
-def machine(url: str) -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "os": platform.platform(), "sqlite": sqlite3.sqlite_version, "sqlalchemy": sqlalchemy_version,
-            "database": url.split("://", 1)[0].split("+", 1)[0]}
-    return info
 
 
 def markdown(results: list[dict], info: dict) -> str:
@@ -181,8 +165,6 @@ def markdown(results: list[dict], info: dict) -> str:
     return "\n".join(lines)
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,30 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.origins < 2 or args.naive_sample < 1:
         parser.error("--origins must be at least 2 and --naive-sample at least 1")
 
-    url = args.database_url
-    if url:
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                url = "postgresql+psycopg://" + url[len(prefix):]
+    url = benchlib.database_url(args.database_url)
     results = []
     with tempfile.TemporaryDirectory(prefix="meridian-bench-") as tmp:
         for size in sizes:
             results.append(run_size(url or f"sqlite:///{Path(tmp) / f'bench-{size}.db'}", size, args))
             log(json.dumps(results[-1]))
-    info = machine(url or "sqlite://")
-    if url and url.startswith("postgresql"):
-        app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            info["server"] = db.session.scalar(text("SHOW server_version"))
-    if args.json:
-        payload = json.dumps({"machine": info, "results": results}, indent=2)
-        if args.json == "-":
-            print(payload)
-        else:
-            Path(args.json).write_text(payload + "\n")
-    if args.json != "-":
-        print(markdown(results, info))
-    return 0
+    return benchlib.report(results, url, args.json, markdown)
 
 
 if __name__ == "__main__":

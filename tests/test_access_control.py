@@ -3,18 +3,21 @@ and that no state-changing form works without its CSRF token."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
 from directory import create_app
 from directory.extensions import db
-from directory.models import Clinic, ListingState, Practitioner, Role
+from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, ListingState,
+                              Practitioner, Role, TimeOff)
 from tests import factories
 from tests.conftest import RequestScopedClient, make_config
 from tests.helpers_auth import login_as
 
 PUBLIC, ANONYMOUS, LOGGED_IN, PRACTITIONER, ADMIN = "public", "anonymous", "logged-in", "practitioner", "admin"
+PATIENT, API_TOKEN = "patient", "api-token"
 
 # Who each endpoint is for. A new route fails test_every_route_is_classified until it is added.
 ACCESS = {
@@ -25,6 +28,18 @@ ACCESS = {
     "api.practitioners": PUBLIC,
     "api.practitioner": PUBLIC,
     "api.openapi": PUBLIC,
+    "api.slots": PUBLIC,
+    "practitioners.slots": PUBLIC,
+    "booking.feed": PUBLIC,  # by its secret: an unknown or revoked one is a 404
+    "api.create_token": PUBLIC,
+    # Bearer-token API routes (tests/test_api_booking.py): a session cookie opens none of them.
+    "api.revoke_token": API_TOKEN,
+    "api.request_appointment": API_TOKEN,
+    "api.appointments": API_TOKEN,
+    "api.appointment": API_TOKEN,
+    "api.appointment_cancel": API_TOKEN,
+    "api.appointment_confirm": API_TOKEN,
+    "api.appointment_decline": API_TOKEN,
     "auth.signup": ANONYMOUS,
     "auth.login": ANONYMOUS,
     "auth.forgot_password": ANONYMOUS,
@@ -48,6 +63,24 @@ ACCESS = {
     "practice.licence_new": PRACTITIONER,
     "practice.licence_edit": PRACTITIONER,
     "practice.licence_withdraw": PRACTITIONER,
+    "practice.availability": PRACTITIONER,
+    "practice.availability_hours": PRACTITIONER,
+    "practice.availability_settings": PRACTITIONER,
+    "practice.time_off_add": PRACTITIONER,
+    "practice.time_off_remove": PRACTITIONER,
+    "practice.appointments": PRACTITIONER,
+    "practice.appointment": PRACTITIONER,
+    "practice.appointment_confirm": PRACTITIONER,
+    "practice.appointment_decline": PRACTITIONER,
+    "practice.appointment_cancel": PRACTITIONER,
+    "practice.calendar": PRACTITIONER,
+    "booking.new": PATIENT,
+    "booking.request": PATIENT,
+    "booking.appointments": PATIENT,
+    "booking.appointment": PATIENT,
+    "booking.cancel": PATIENT,
+    "booking.reschedule": PATIENT,
+    "booking.ics": PATIENT,
     "admin.overview": ADMIN,
     "admin.queue": ADMIN,
     "admin.licence": ADMIN,
@@ -62,20 +95,39 @@ ACCESS = {
 }
 
 
-@pytest.fixture
-def world(app):
-    """Two practitioners (A unlisted with a clinic and a photo key, B listed), a patient, an admin."""
+INTAKE = {"reason": "Low back pain", "pain_duration": "over_1_year", "pain_score": 5, "medical_history": "",
+          "medications": "", "safety": {}, "red_flags": {}}
+
+
+def build_world() -> dict:
+    """Two practitioners (A unlisted with a clinic, a photo key, time off and a confirmed
+    appointment with the patient; B listed), the patient, another patient, an admin."""
     a = factories.create_practitioner(listing_state=ListingState.DRAFT, photo_key="a" * 32)
     b = factories.create_practitioner()
     patient = factories.create_user(role=Role.PATIENT)
+    other_patient = factories.create_user(role=Role.PATIENT)
     admin = factories.create_user(role=Role.ADMIN)
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=5)
+    appointment = Appointment(practitioner=a, clinic=a.clinics[0], patient=patient, starts_at=start,
+                              ends_at=start + timedelta(hours=1), kind=AppointmentKind.INITIAL,
+                              status=AppointmentStatus.CONFIRMED, intake=INTAKE)
+    time_off = TimeOff(practitioner_id=a.id, starts_at=start + timedelta(days=3),
+                       ends_at=start + timedelta(days=4), note="Away")
+    db.session.add_all([appointment, time_off])
     db.session.commit()
-    return {"a": a, "b": b, "patient": patient, "admin": admin, "a_clinic": a.clinics[0].id}
+    return {"a": a, "b": b, "patient": patient, "other_patient": other_patient, "admin": admin,
+            "a_clinic": a.clinics[0].id, "appointment": appointment.id, "time_off": time_off.id}
+
+
+@pytest.fixture
+def world(app):
+    return build_world()
 
 
 def _value(name: str, world) -> object:
     return {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x.y.z",
-            "licence_id": world["a"].licences[0].id,
+            "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
+            "time_off_id": world["time_off"], "secret": "not-a-real-secret",
             "key": world["a"].photo_key, "filename": "css/site.css"}[name]
 
 
@@ -96,7 +148,7 @@ def test_every_route_is_classified(app):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
-    for group in (LOGGED_IN, PRACTITIONER, ADMIN):
+    for group in (LOGGED_IN, PRACTITIONER, ADMIN, PATIENT):
         for method, url, endpoint in requests(app, world, only=group):
             response = client.open(url, method=method)
             if endpoint == "auth.logout":
@@ -113,6 +165,27 @@ def test_patients_and_admins_cannot_open_practitioner_pages(app, client, world, 
         assert client.open(url, method=method).status_code == 403, (method, url)
 
 
+@pytest.mark.parametrize("role", ["practitioner", "admin"])
+def test_practitioners_and_admins_cannot_use_patient_booking_pages(app, client, world, role):
+    login_as(client, world["b"].user if role == "practitioner" else world[role])
+    for method, url, _ in requests(app, world, only=PATIENT):
+        assert client.open(url, method=method).status_code == 403, (method, url)
+
+
+def test_a_patient_cannot_see_or_change_another_patients_appointment(app, client, world):
+    login_as(client, world["other_patient"])
+    for method, url, endpoint in requests(app, world, only=PATIENT):
+        if "appointment_id" in next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint):
+            response = client.open(url, method=method, data={"reason": "Not mine", "start": "x"})
+            assert response.status_code == 404, (method, url)
+    db.session.expire_all()
+    assert db.session.get(Appointment, world["appointment"]).status is AppointmentStatus.CONFIRMED
+
+
+def test_an_unknown_calendar_feed_secret_is_not_found(app, client, world):
+    assert client.get("/calendar/not-a-real-secret.ics").status_code == 404
+
+
 @pytest.mark.parametrize("role", ["patient", "practitioner"])
 def test_patients_and_practitioners_cannot_open_admin_pages(app, client, world, role):
     login_as(client, world["b"].user if role == "practitioner" else world[role])
@@ -127,11 +200,14 @@ def test_a_practitioner_cannot_read_or_change_another_practitioners_things(app, 
         if "<" in next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint):
             response = client.open(url, method=method, data={"name": "Taken over", "address": "1 Evil St",
                                                               "city": "Reno", "region": "NV",
-                                                              "postal_code": "89501"})
+                                                              "postal_code": "89501", "message": "No",
+                                                              "reason": "No"})
             assert response.status_code == 404, (method, url)
     db.session.expire_all()
     after = {c.id: (c.name, c.address, c.latitude) for c in db.session.scalars(select(Clinic))}
     assert after == before
+    assert db.session.get(Appointment, world["appointment"]).status is AppointmentStatus.CONFIRMED
+    assert db.session.get(TimeOff, world["time_off"]) is not None
 
 
 def test_an_unlisted_practitioners_profile_and_photo_are_hidden_from_others(app, client, world):
@@ -168,30 +244,27 @@ def csrf_client(database_url, backend, tmp_path):
 
 def test_no_state_changing_request_works_without_its_csrf_token(csrf_client):
     app = csrf_client
-    owner = factories.create_practitioner(listing_state=ListingState.DRAFT)
-    db.session.commit()
-    admin = factories.create_user(role=Role.ADMIN)
-    db.session.commit()
-    world = {"a": owner, "a_clinic": owner.clinics[0].id}
-    owner.photo_key = "b" * 32
-    db.session.commit()
+    world = build_world()
+    owner = world["a"]
     before = (owner.listing_state, owner.display_name, len(owner.clinics), owner.user.session_version)
     client = app.test_client()
     posts = [(m, u, e) for m, u, e in requests(app, world) if m not in ("GET",)
              and not e.startswith("api.")]
     assert posts, "no state-changing routes found"
+    as_user = {LOGGED_IN: owner.user, PRACTITIONER: owner.user, ADMIN: world["admin"], PATIENT: world["patient"]}
     for method, url, endpoint in posts:
-        if ACCESS[endpoint] in (LOGGED_IN, PRACTITIONER):
-            login_as(client, owner.user)
-        elif ACCESS[endpoint] == ADMIN:
-            login_as(client, admin)
+        if ACCESS[endpoint] in as_user:
+            login_as(client, as_user[ACCESS[endpoint]])
         else:
             client = app.test_client()
         response = client.open(url, method=method, data={"display_name": "Changed", "name": "Changed",
-                                                         "email": "new@example.com"})
+                                                         "email": "new@example.com", "reason": "x",
+                                                         "message": "x"})
         assert response.status_code == 400, (method, url, response.status_code)
         assert "could not be sent" in response.get_data(as_text=True)
     db.session.expire_all()
     owner = db.session.get(Practitioner, owner.id)
     assert (owner.listing_state, owner.display_name, len(owner.clinics),
             owner.user.session_version) == before
+    assert db.session.get(Appointment, world["appointment"]).status is AppointmentStatus.CONFIRMED
+    assert db.session.get(TimeOff, world["time_off"]) is not None

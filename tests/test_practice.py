@@ -335,11 +335,21 @@ def _practice_requests(clinic_id: int) -> list[tuple[str, str]]:
             # The licence pages (tests/test_practice_licences.py has their own tests).
             ("GET", "/practice/licences"), ("GET", "/practice/licences/new"), ("POST", "/practice/licences/new"),
             ("GET", "/practice/licences/1/edit"), ("POST", "/practice/licences/1/edit"),
-            ("GET", "/practice/licences/1/withdraw"), ("POST", "/practice/licences/1/withdraw")]
+            ("GET", "/practice/licences/1/withdraw"), ("POST", "/practice/licences/1/withdraw"),
+            # The availability page (tests/test_availability_pages.py has its own tests).
+            ("GET", "/practice/availability"), ("POST", f"/practice/availability/clinics/{clinic_id}/hours"),
+            ("POST", "/practice/availability/settings"), ("POST", "/practice/availability/time-off"),
+            ("POST", "/practice/availability/time-off/1/remove"),
+            # Appointments and the calendar feed (tests/test_practitioner_inbox.py has their own tests).
+            ("GET", "/practice/appointments"), ("GET", "/practice/appointments/1"),
+            ("POST", "/practice/appointments/1/confirm"), ("POST", "/practice/appointments/1/decline"),
+            ("POST", "/practice/appointments/1/cancel"), ("GET", "/practice/calendar"),
+            ("POST", "/practice/calendar")]
 
 
 def test_every_practice_route_is_covered_by_this_list(app):
     listed = {rule.rule.replace("<int:clinic_id>", "1").replace("<int:licence_id>", "1")
+              .replace("<int:time_off_id>", "1").replace("<int:appointment_id>", "1")
               for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("practice.")}
     assert listed == {url for _method, url in _practice_requests(1)}
