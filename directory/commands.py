@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from directory.account_commands import create_admin_command
+from directory.appointment_commands import appointments_group
 from directory.extensions import db
 from directory.licence_admin_commands import licences_group  # the group, with every licences command
 from directory.mail_commands import mail_group
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(licences_group)
+    app.cli.add_command(appointments_group)
 
 
 @click.command("seed-demo")

@@ -87,8 +87,11 @@ def _message_id_domain() -> str:
     return _domain(address) if "@" in address else "meridian.localhost"
 
 
-def queue_email(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
-    """Render templates/mail/<template>.txt and add the message to the session, uncommitted."""
+def queue_email(recipient: str, subject: str, template: str, attachments: list[dict] | None = None,
+                **context) -> OutboxMessage:
+    """Render templates/mail/<template>.txt and add the message to the session, uncommitted.
+
+    ``attachments``: [{"filename", "content_type", "content"}] with text content, e.g. an .ics."""
     recipient = recipient.strip()
     if "@" not in recipient or len(recipient) > 254 or any(c in recipient for c in "\r\n"):
         raise ValueError("not a deliverable email address")
@@ -96,7 +99,7 @@ def queue_email(recipient: str, subject: str, template: str, **context) -> Outbo
     now = utcnow()
     message = OutboxMessage(
         message_id=make_msgid(domain=_message_id_domain()), recipient=recipient,
-        subject=" ".join(subject.split())[:200], body=body, created_at=now,
+        subject=" ".join(subject.split())[:200], body=body, attachments=attachments or None, created_at=now,
         attempts=0, next_attempt_at=now)
     db.session.add(message)
     return message
@@ -140,9 +143,10 @@ def _claim(candidates: list[tuple[int, datetime]], until: datetime) -> list[int]
 def _load(ids: list[int]) -> list[tuple[Outgoing, int]]:
     rows = db.session.execute(
         select(OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.recipient, OutboxMessage.subject,
-               OutboxMessage.body, OutboxMessage.created_at, OutboxMessage.attempts)
+               OutboxMessage.body, OutboxMessage.created_at, OutboxMessage.attempts, OutboxMessage.attachments)
         .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
-    return [(Outgoing(r.id, r.message_id, r.recipient, r.subject, r.body, as_utc(r.created_at)), r.attempts)
+    return [(Outgoing(r.id, r.message_id, r.recipient, r.subject, r.body, as_utc(r.created_at),
+                      tuple(r.attachments or ())), r.attempts)
             for r in rows]
 
 

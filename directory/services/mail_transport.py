@@ -46,6 +46,8 @@ class Outgoing:
     subject: str
     body: str
     created_at: datetime
+    # ({"filename", "content_type", "content"}, ...) with text content
+    attachments: tuple[dict, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -76,9 +78,22 @@ def build_message(outgoing: Outgoing, sender: str) -> EmailMessage:
         # RFC 3834: tells vacation responders not to answer.
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(outgoing.body, charset="utf-8")
-    except (ValueError, TypeError) as exc:
+        for attachment in outgoing.attachments:
+            _attach(message, attachment)
+    except (ValueError, TypeError, KeyError) as exc:
         raise PermanentFailure(f"cannot build the message: {exc}") from None
     return message
+
+
+def _attach(message: EmailMessage, attachment: dict) -> None:
+    # "text/calendar; method=CANCEL": calendar clients read the method from the content type.
+    content_type, *parameters = (part.strip() for part in attachment["content_type"].split(";"))
+    maintype, _, subtype = content_type.partition("/")
+    if maintype != "text" or not subtype:
+        raise ValueError(f"only text attachments are supported, not {content_type!r}")
+    params = dict(p.partition("=")[::2] for p in parameters if "=" in p)
+    message.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"],
+                           params=params)
 
 
 class Transport(Protocol):
