@@ -7,3 +7,5 @@ bp = Blueprint("practice", __name__, url_prefix="/practice")
 
 # The view modules add their routes to ``bp`` when imported.
 from directory.practice import clinic_routes, licence_routes, routes  # noqa: E402,F401
+from directory.practice import availability_routes  # noqa: E402,F401
+from directory.practice import appointment_routes  # noqa: E402,F401

@@ -1,12 +1,15 @@
 """Public practitioner profiles."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
 from directory import presenters
+from directory.booking import views as booking_views
 from directory.extensions import db
-from directory.models import Practitioner
+from directory.models import AppointmentKind, Practitioner
 from directory.services import photos, profiles
 
 bp = Blueprint("practitioners", __name__, url_prefix="/practitioners")
@@ -22,9 +25,47 @@ def profile(practitioner_id: int):
         abort(404, description=NOT_LISTED)
     licences = sorted(found.licences,
                       key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
-    return render_template("practitioners/profile.html", practitioner=found.practitioner,
+    practitioner = found.practitioner
+    kinds = booking_views.kinds_allowed(current_user, practitioner)
+    kind = _chosen_kind(kinds)
+    slot_groups = booking_views.slots_by_clinic(
+        practitioner, found.clinics, kind, slot_url=booking_views.slot_url(practitioner),
+        day_url=booking_views.day_url(practitioner, kind)) if kind is not None else []
+    return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=found.clinics, licences=licences,
-                           certifications=found.certifications, p=presenters)
+                           certifications=found.certifications, p=presenters,
+                           slot_groups=slot_groups, kind=kind, kinds=kinds, v=booking_views)
+
+
+def _chosen_kind(kinds: list[AppointmentKind]) -> AppointmentKind | None:
+    """The visit kind asked for when allowed; otherwise a follow-up for returning patients."""
+    asked = booking_views.parse_kind(request.args.get("kind"))
+    if asked in kinds:
+        return asked
+    if AppointmentKind.FOLLOW_UP in kinds:
+        return AppointmentKind.FOLLOW_UP
+    return kinds[0] if kinds else None
+
+
+@bp.get("/<int:practitioner_id>/slots")
+def slots(practitioner_id: int):
+    """Every free time on one day at one clinic (the profile shows the first few per day)."""
+    found = profiles.listed_profile(practitioner_id)
+    if found is None:
+        abort(404, description=NOT_LISTED)
+    clinic = next((c for c in found.clinics if c.id == booking_views.parse_id(request.args.get("clinic"))), None)
+    if clinic is None:
+        abort(404, description="This practitioner has no clinic at this address.")
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        abort(400, description="Choose a day from the practitioner's profile.")
+    kind = booking_views.parse_kind(request.args.get("kind") or "initial") or AppointmentKind.INITIAL
+    practitioner = found.practitioner
+    groups = [booking_views.ClinicSlots(clinic, clinic.timezone, booking_views.day_slots(
+        practitioner, clinic, day, kind, booking_views.slot_url(practitioner)))]
+    return render_template("booking/day.html", practitioner=practitioner, clinic=clinic, day=day,
+                           kind=kind, groups=groups, v=booking_views)
 
 
 @bp.get("/<int:practitioner_id>/photo/<key>")

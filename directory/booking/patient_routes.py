@@ -1,0 +1,166 @@
+"""My appointments: every request and its status, the intake I wrote, cancelling and
+rescheduling before the cut-off, and a calendar file for confirmed visits."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from directory.booking import bp, views
+from directory.booking.forms import CancelForm, ConfirmForm
+from directory.booking.routes import patient_required
+from directory.models import Appointment, AppointmentStatus, Clinic
+from directory.services import booking, intake, profiles, scheduling
+from directory.web import form_errors
+
+TOO_LATE = ("It is less than {hours} hours before this appointment, so it can no longer be changed "
+            "online. Please call the clinic.")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.get("/appointments")
+@patient_required
+def appointments():
+    now = datetime.now(timezone.utc)
+    mine = booking.appointments_for_patient(_me())
+    upcoming = sorted((a for a in mine if views.is_upcoming(a, now)), key=lambda a: views.utc(a.starts_at))
+    others = sorted((a for a in mine if not views.is_upcoming(a, now)),
+                    key=lambda a: views.utc(a.starts_at), reverse=True)
+    return render_template("booking/appointments.html", upcoming=upcoming, others=others, v=views, now=now,
+                           cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
+
+
+@bp.get("/appointments/<int:appointment_id>")
+@patient_required
+def appointment(appointment_id: int):
+    found = views.own_appointment(appointment_id, _me())
+    answers = booking.read_intake(found, reader=_me())
+    return render_template("booking/appointment.html", appointment=found, answers=answers, v=views,
+                           labels=intake, may_change=views.patient_may_change(found),
+                           cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
+
+
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
+@patient_required
+def cancel(appointment_id: int):
+    found = views.own_appointment(appointment_id, _me())
+    hours = current_app.config["CANCEL_CUTOFF_HOURS"]
+    form = CancelForm()
+    problem = None
+    if not views.patient_may_change(found):
+        problem = _why_unchangeable(found, hours)
+    elif form.validate_on_submit():
+        try:
+            booking.cancel(found, by=_me(), reason=form.reason.data)
+        except booking.BookingError as exc:
+            problem = exc.message
+        else:
+            flash(f"Your appointment on {views.when(found.starts_at, found.clinic.timezone)} is cancelled. "
+                  f"{found.practitioner.display_name} has been told.", "success")
+            return redirect(url_for("booking.appointments"))
+    errors = form_errors(form)
+    status = 409 if problem and request.method == "POST" else 400 if errors else 200
+    return render_template("booking/cancel.html", appointment=found, form=form, errors=errors,
+                           problem=problem, v=views), status
+
+
+def _why_unchangeable(found: Appointment, hours: int) -> str:
+    shown = views.shown_status(found)
+    if shown not in (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED):
+        return f"This appointment is {views.STATUS_LABELS[shown].lower()}: there is nothing to change."
+    return TOO_LATE.format(hours=hours)
+
+
+def _slot_url(found: Appointment):
+    return lambda slot: url_for("booking.reschedule", appointment_id=found.id, clinic=slot.clinic_id,
+                                start=views.iso_utc(slot.start))
+
+
+@bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
+@patient_required
+def reschedule(appointment_id: int):
+    """Without ``start``: choose a new time. With it: confirm the move; the POST makes it."""
+    found = views.own_appointment(appointment_id, _me())
+    if not views.patient_may_change(found):
+        problem = _why_unchangeable(found, current_app.config["CANCEL_CUTOFF_HOURS"])
+        return _reschedule_page(found, problem=problem), 409 if request.method == "POST" else 200
+    values = request.form if request.method == "POST" else request.args
+    clinics = _bookable_clinics(found)
+    clinic = next((c for c in clinics if c.id == views.parse_id(values.get("clinic"))), None)
+    new_start = views.parse_start(values.get("start"))
+    if clinic is None or new_start is None:
+        return _reschedule_page(found, groups=_choices(found, clinics, clinic, _parse_day(values.get("date"))))
+    form = ConfirmForm()
+    if request.method == "GET":
+        if scheduling.is_free(found.practitioner, clinic.id, new_start, found.kind,
+                              ignore_appointment_id=found.id):
+            return _reschedule_page(found, form=form, clinic=clinic, new_start=new_start)
+        return _reschedule_page(found, problem="That time is no longer available. Choose another time:",
+                                groups=_choices(found, clinics)), 409
+    try:
+        moved = booking.reschedule(found, patient=_me(), new_start=new_start, clinic_id=clinic.id)
+    except booking.SlotTaken:
+        problem = "This slot was just taken by another patient. Your appointment has not changed. " \
+                  "Choose another time:"
+    except booking.InvalidSlot:
+        problem = "That time is no longer available. Your appointment has not changed. Choose another time:"
+    except booking.BookingError as exc:
+        problem = exc.message
+    else:
+        flash(f"Your request for {views.when(moved.starts_at, moved.clinic.timezone)} has been sent to "
+              f"{found.practitioner.display_name}, and your previous time is released.", "success")
+        return redirect(url_for("booking.appointments"))
+    return _reschedule_page(found, problem=problem, groups=_choices(found, clinics)), 409
+
+
+def _reschedule_page(found: Appointment, *, problem: str | None = None, groups=(), form=None,
+                     clinic: Clinic | None = None, new_start: datetime | None = None):
+    return render_template("booking/reschedule.html", appointment=found, problem=problem, groups=groups,
+                           form=form, clinic=clinic, new_start=new_start, v=views)
+
+
+def _choices(found: Appointment, clinics: list[Clinic], clinic: Clinic | None = None,
+             day: date | None = None) -> list[views.ClinicSlots]:
+    """Free times for the same kind of visit: one whole day at one clinic, or the next two weeks.
+    Times next to the current one are free to move to; the current one itself is left out."""
+    current = views.utc(found.starts_at)
+
+    def keep(slot: scheduling.Slot) -> bool:
+        return not (slot.start == current and slot.clinic_id == found.clinic_id)
+
+    if clinic is not None and day is not None:
+        return [views.ClinicSlots(clinic, clinic.timezone, views.day_slots(
+            found.practitioner, clinic, day, found.kind, _slot_url(found), ignore_appointment_id=found.id,
+            keep=keep))]
+    return views.slots_by_clinic(
+        found.practitioner, clinics, found.kind, slot_url=_slot_url(found),
+        day_url=lambda c, d: url_for("booking.reschedule", appointment_id=found.id, clinic=c.id,
+                                     date=d.isoformat()),
+        ignore_appointment_id=found.id, keep=keep)
+
+
+def _bookable_clinics(found: Appointment) -> list[Clinic]:
+    listed = profiles.listed_profile(found.practitioner_id)
+    return listed.clinics if listed is not None else []
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+@bp.get("/appointments/<int:appointment_id>/calendar.ics")
+@patient_required
+def ics(appointment_id: int):
+    found = views.own_appointment(appointment_id, _me())
+    if found.status is not AppointmentStatus.CONFIRMED:
+        abort(404, description="A calendar file is available once the practitioner has confirmed the appointment.")
+    return Response(booking.ics_for(found), mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="appointment-{found.id}.ics"',
+                             "Cache-Control": "private, no-store"})
