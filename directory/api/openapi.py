@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 
+from directory.api import openapi_booking
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
 from directory.services.geo import MAX_RADIUS
 from directory.services.search_query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
@@ -118,8 +119,10 @@ SCHEMAS: dict[str, dict] = {
         "error": _object({
             "code": {"type": "string", "examples": ["invalid_parameter", "unknown_location", "not_found"]},
             "message": {"type": "string", "description": "Says what is wrong, for people."},
-            "field": {"type": "string", "description": "The query parameter at fault (400 only)."},
-            "details": {"type": "array", "description": "Every problem found (400 only).",
+            "field": {"type": "string", "description": (
+                "The parameter, body field or header at fault (400; 422 invalid_intake and invalid_slot).")},
+            "details": {"type": "array", "description": (
+                "Every problem found (400; 422 invalid_intake: each intake field, red_flag: each symptom)."),
                         "items": _object({"field": {"type": "string"}, "code": {"type": "string"},
                                           "message": {"type": "string"}})},
         }, required=["code", "message"]),
@@ -179,12 +182,14 @@ DOCUMENT = {
     "info": {
         "title": "Meridian API",
         "version": "1.0.0",
-        "summary": "Find licensed acupuncturists for chronic back pain near a place.",
+        "summary": "Find licensed acupuncturists for chronic back pain near a place, and book them.",
         "description": (
-            "Read-only, no authentication. Only listed practitioners holding a verified, unexpired "
-            "licence for the state of the clinic shown appear. Unknown query parameters are "
-            "ignored; when a parameter is repeated the first value wins; empty values mean "
-            "\"not given\". Every error is JSON."),
+            "Search, profiles and free slots are public. Booking needs a bearer token from "
+            "`POST /tokens` (`Authorization: Bearer <token>`). Only listed practitioners holding a "
+            "verified, unexpired licence for the state of the clinic shown appear. Unknown query "
+            "parameters are ignored; when a parameter is repeated the first value wins; empty values "
+            "mean \"not given\". Request bodies are JSON objects. Every error is JSON: "
+            "`{\"error\": {\"code\", \"message\"}}`."),
     },
     "servers": [{"url": "/api/v1"}],
     "paths": {
@@ -224,6 +229,11 @@ DOCUMENT = {
     },
     "components": {"schemas": SCHEMAS},
 }
+
+# The booking API (tokens, slots, appointments) is described in its own module.
+SCHEMAS.update(openapi_booking.SCHEMAS)
+DOCUMENT["paths"].update(openapi_booking.PATHS)
+DOCUMENT["components"]["securitySchemes"] = openapi_booking.SECURITY_SCHEMES
 
 
 def document() -> dict:

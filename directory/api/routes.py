@@ -99,3 +99,7 @@ def openapi():
     response = jsonify(document())
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# Registers the booking routes (tokens, slots, appointments) on this blueprint.
+from directory.api import booking_routes  # noqa: E402,F401
