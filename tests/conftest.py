@@ -3,6 +3,7 @@ on PostgreSQL too (every database test runs once per backend)."""
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack, contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -54,20 +55,36 @@ def database_url(backend, tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}" if backend == "sqlite" else PG_URL
 
 
-@pytest.fixture
-def app(database_url, backend, tmp_path):
+@contextmanager
+def running_app(database_url: str, backend: str, tmp_path, **extra):
+    """An app on a fresh schema, with its app context pushed; dropped again afterwards."""
     app = create_app(make_config(database_url, MAIL_FILE_DIR=str(tmp_path / "mail"),
-                                 PHOTO_DIR=str(tmp_path / "photos")))
+                                 PHOTO_DIR=str(tmp_path / "photos"), **extra))
     app.test_client_class = RequestScopedClient
     with app.app_context():
         if backend == "postgresql":
             db.drop_all()
         db.create_all()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            if backend == "postgresql":
+                db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, backend, tmp_path):
+    with running_app(database_url, backend, tmp_path) as app:
         yield app
-        db.session.remove()
-        if backend == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, backend, tmp_path):
+    """For tests that need settings of their own: ``make_app(RATELIMIT_ENABLED=True)``."""
+    with ExitStack() as stack:
+        yield lambda **extra: stack.enter_context(running_app(database_url, backend, tmp_path, **extra))
 
 
 @pytest.fixture

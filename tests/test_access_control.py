@@ -8,12 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from directory import create_app
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, ListingState,
                               Practitioner, Role, TimeOff)
 from tests import factories
-from tests.conftest import RequestScopedClient, make_config
 from tests.helpers_auth import login_as
 
 PUBLIC, ANONYMOUS, LOGGED_IN, PRACTITIONER, ADMIN = "public", "anonymous", "logged-in", "practitioner", "admin"
@@ -227,19 +225,8 @@ def test_logged_in_users_are_sent_away_from_sign_up_and_login(app, client, world
 
 
 @pytest.fixture
-def csrf_client(database_url, backend, tmp_path):
-    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True, MAIL_FILE_DIR=str(tmp_path / "mail"),
-                                 PHOTO_DIR=str(tmp_path / "photos")))
-    app.test_client_class = RequestScopedClient
-    with app.app_context():
-        if backend == "postgresql":
-            db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        if backend == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+def csrf_client(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def test_no_state_changing_request_works_without_its_csrf_token(csrf_client):

@@ -8,11 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from directory import create_app
 from directory.extensions import db
 from directory.models import AuditEvent, ListingState, Role, VerificationState
 from tests import factories
-from tests.conftest import RequestScopedClient, make_config
 from tests.helpers_auth import login_as
 from tests.test_pages import Page, assert_accessible_layout
 
@@ -131,19 +129,8 @@ def test_unknown_ids_are_not_found(app, client, world):
 
 
 @pytest.fixture
-def csrf_app(database_url, backend, tmp_path):
-    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True, MAIL_FILE_DIR=str(tmp_path / "mail"),
-                                 PHOTO_DIR=str(tmp_path / "photos")))
-    app.test_client_class = RequestScopedClient
-    with app.app_context():
-        if backend == "postgresql":
-            db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        if backend == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def test_an_admin_form_posted_without_its_csrf_token_changes_nothing(csrf_app):

@@ -7,32 +7,19 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from directory import create_app
 from directory.auth.events import email_hash
 from directory.extensions import db
 from directory.models import User
 from directory.services.passwords import hash_password
-from tests.conftest import make_config
 
 PASSWORD = "a decent password 77"
 
 
 @pytest.fixture
-def limited_app(database_url, backend, tmp_path):
+def limited_app(make_app):
     """An app with rate limits on and small budgets, so tests reach them quickly."""
-    app = create_app(make_config(database_url, RATELIMIT_ENABLED=True,
-                                 RATELIMIT_STORAGE_URI="memory://",
-                                 LOGIN_RATE_LIMIT="3 per minute", SIGNUP_RATE_LIMIT="2 per minute",
-                                 RESET_RATE_LIMIT="2 per minute", MAIL_FILE_DIR=str(tmp_path / "mail")))
-    with app.app_context():
-        if backend == "postgresql":
-            db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        if backend == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    return make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", LOGIN_RATE_LIMIT="3 per minute",
+                    SIGNUP_RATE_LIMIT="2 per minute", RESET_RATE_LIMIT="2 per minute")
 
 
 def test_login_attempts_beyond_the_limit_get_429_page(limited_app):
@@ -98,7 +85,7 @@ def test_reset_requests_are_limited(limited_app):
     assert client.post("/password/forgot", data={"email": "a@example.com"}).status_code == 429
 
 
-def test_limits_can_live_in_redis(database_url, backend, tmp_path):
+def test_limits_can_live_in_redis(make_app):
     try:
         redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
@@ -107,41 +94,25 @@ def test_limits_can_live_in_redis(database_url, backend, tmp_path):
     # A client address of its own keeps this test's counters apart from any other run's.
     address = "10.{}.{}.{}".format(*uuid.uuid4().bytes[:3])
     email = f"{uuid.uuid4().hex}@example.com"  # the per-account budget is shared in Redis too
-    app = create_app(make_config(database_url, RATELIMIT_ENABLED=True,
-                                 RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
-                                 LOGIN_RATE_LIMIT="2 per minute"))
-    with app.app_context():
-        db.create_all()
-        try:
-            client = app.test_client()
-            attempt = {"data": {"email": email, "password": "x"}, "environ_base": {"REMOTE_ADDR": address}}
-            assert client.post("/login", **attempt).status_code == 400
-            assert client.post("/login", **attempt).status_code == 400
-            # The count lives in Redis, where every worker and machine sees it.
-            keys = store.keys(f"*/{address}/auth.login/*")
-            assert len(keys) == 1 and int(store.get(keys[0])) == 2
-            assert client.post("/login", **attempt).status_code == 429
-        finally:
-            for key in [*store.keys(f"*/{address}/*"), *store.keys(f"*{email_hash(email)}*")]:
-                store.delete(key)
-            db.session.remove()
-            if backend == "postgresql":
-                db.drop_all()
-            db.engine.dispose()
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+                   LOGIN_RATE_LIMIT="2 per minute")
+    try:
+        client = app.test_client()
+        attempt = {"data": {"email": email, "password": "x"}, "environ_base": {"REMOTE_ADDR": address}}
+        assert client.post("/login", **attempt).status_code == 400
+        assert client.post("/login", **attempt).status_code == 400
+        # The count lives in Redis, where every worker and machine sees it.
+        keys = store.keys(f"*/{address}/auth.login/*")
+        assert len(keys) == 1 and int(store.get(keys[0])) == 2
+        assert client.post("/login", **attempt).status_code == 429
+    finally:
+        for key in [*store.keys(f"*/{address}/*"), *store.keys(f"*{email_hash(email)}*")]:
+            store.delete(key)
 
 
 @pytest.fixture
-def csrf_app(database_url, backend, tmp_path):
-    app = create_app(make_config(database_url, WTF_CSRF_ENABLED=True, MAIL_FILE_DIR=str(tmp_path / "mail")))
-    with app.app_context():
-        if backend == "postgresql":
-            db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        if backend == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def test_forms_without_a_csrf_token_are_refused(csrf_app):

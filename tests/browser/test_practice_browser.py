@@ -4,7 +4,6 @@ clinic error path, logging out and in again, and signing up with the keyboard on
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image
