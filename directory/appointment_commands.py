@@ -9,7 +9,7 @@ from sqlalchemy import Text, inspect, select, text, type_coerce
 from directory.extensions import db
 from directory.models import Appointment
 from directory.models.encrypted import current_fernet
-from directory.services import booking
+from directory.services import api_tokens, booking
 
 appointments_group = click.Group("appointments", help="Appointment holds, reminders and intake encryption.")
 
@@ -25,10 +25,15 @@ def expire_command() -> None:
     """Expire requests whose hold has passed, free their slots and tell both sides.
 
     Safe to run as often as you like (e.g. every 5 minutes from cron): a request is
-    expired, and emailed about, once."""
+    expired, and emailed about, once. Also removes stored API answers older than their
+    24-hour Idempotency-Key window and tokens dead for 30 days."""
     _require_tables()
     count = booking.expire_holds()
     click.echo(f"Expired {count} request{'' if count == 1 else 's'}.")
+    answers, tokens = api_tokens.purge()
+    if answers or tokens:
+        click.echo(f"Removed {answers} stored API answer{'' if answers == 1 else 's'} past their "
+                   f"Idempotency-Key window and {tokens} long-dead API token{'' if tokens == 1 else 's'}.")
 
 
 @appointments_group.command("remind")

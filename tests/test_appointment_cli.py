@@ -86,3 +86,24 @@ def test_commands_explain_a_database_without_tables(tmp_path):
         result = runner.invoke(args=["appointments", command])
         assert result.exit_code == 1
         assert "flask db upgrade" in result.output
+
+
+def test_expire_also_purges_old_idempotent_answers_and_long_dead_tokens(app, cli):
+    from directory.models import ApiToken, IdempotentRequest
+
+    user = patient(name="Grace Hopper")
+    now = utcnow()
+    db.session.add_all([
+        IdempotentRequest(user_id=user.id, key="old", request_hash="a" * 64, status_code=201, response={},
+                          created_at=now - timedelta(hours=25)),
+        IdempotentRequest(user_id=user.id, key="fresh", request_hash="b" * 64, status_code=201, response={},
+                          created_at=now - timedelta(hours=1)),
+        ApiToken(user_id=user.id, token_hash="c" * 64, expires_at=now - timedelta(days=31)),
+        ApiToken(user_id=user.id, token_hash="d" * 64, expires_at=now + timedelta(days=10)),
+    ])
+    db.session.commit()
+    result = cli("expire")
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 stored API answer" in result.output and "1 long-dead API token" in result.output
+    assert sorted(db.session.scalars(select(IdempotentRequest.key))) == ["fresh"]
+    assert db.session.scalars(select(ApiToken.token_hash)).all() == ["d" * 64]

@@ -24,14 +24,15 @@ from directory.errors.handlers import json_error
 from directory.extensions import db
 from directory.models import IdempotentRequest, User
 from directory.models._types import utcnow
+from directory.services import api_tokens
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 IN_PROGRESS = 0
 # A claim this old belongs to a request that died mid-way: it may be taken over.
 STALE_CLAIM = timedelta(minutes=2)
-# After this a key may be used again for a new request.
-KEEP_FOR = timedelta(hours=24)
+# After this a key may be used again for a new request (and `flask appointments expire` purges it).
+KEEP_FOR = api_tokens.IDEMPOTENCY_KEEP_FOR
 
 
 def header_key() -> str | None:

@@ -8,10 +8,10 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from directory.extensions import db
-from directory.models import ApiToken, User
+from directory.models import ApiToken, IdempotentRequest, User
 from directory.models._types import utcnow
 
 # Recording every use would turn each API read into a write; a minute is precise enough
@@ -82,3 +82,21 @@ def revoke(token: ApiToken, *, now: datetime | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         db.session.commit()
+
+
+# An Idempotency-Key is honoured this long; then the stored answer may go.
+IDEMPOTENCY_KEEP_FOR = timedelta(hours=24)
+# Expired or revoked tokens are kept a while for the record, then removed.
+DEAD_TOKEN_KEEP_FOR = timedelta(days=30)
+
+
+def purge(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete stored idempotent answers past their window and long-dead tokens; the counts."""
+    now = now or utcnow()
+    answers = db.session.execute(delete(IdempotentRequest).where(
+        IdempotentRequest.created_at < now - IDEMPOTENCY_KEEP_FOR)).rowcount
+    cutoff = now - DEAD_TOKEN_KEEP_FOR
+    tokens = db.session.execute(delete(ApiToken).where(
+        or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff))).rowcount
+    db.session.commit()
+    return answers, tokens
