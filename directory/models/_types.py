@@ -1,8 +1,16 @@
 """Column helpers shared by the models."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
+
+from sqlalchemy import Enum
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def enum_column(cls: type[enum.Enum], name: str) -> Enum:
+    """A named database enum that stores each member's value ("needs_changes"), not its name."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)

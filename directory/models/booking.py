@@ -5,21 +5,18 @@ import enum
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, DDL, CheckConstraint, DateTime, Enum, ForeignKey, Index, Integer, SmallInteger,
+from sqlalchemy import (JSON, DDL, CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger,
                         String, Text, Time, UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
-from directory.models._types import utcnow
+from directory.models._types import enum_column, utcnow
 from directory.models.encrypted import EncryptedJSON
 
 if TYPE_CHECKING:
     from directory.models.practitioner import Clinic, Practitioner
     from directory.models.user import User
 
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
 
 
 class AvailabilityRule(db.Model):
@@ -83,9 +80,9 @@ class Appointment(db.Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    kind: Mapped[AppointmentKind] = mapped_column(_enum(AppointmentKind, "appointment_kind"))
+    kind: Mapped[AppointmentKind] = mapped_column(enum_column(AppointmentKind, "appointment_kind"))
     status: Mapped[AppointmentStatus] = mapped_column(
-        _enum(AppointmentStatus, "appointment_status"), default=AppointmentStatus.REQUESTED)
+        enum_column(AppointmentStatus, "appointment_status"), default=AppointmentStatus.REQUESTED)
     # Health data: encrypted with the INTAKE_KEYS (authenticated, rotatable); never logged.
     intake: Mapped[dict] = mapped_column(EncryptedJSON)
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -5,11 +5,11 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from directory.extensions import db
-from directory.models._types import utcnow
+from directory.models._types import enum_column, utcnow
 
 if TYPE_CHECKING:
     from directory.models.practitioner import Practitioner
@@ -36,9 +36,6 @@ class VerificationState(str, enum.Enum):
     LAPSED = "lapsed"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)
-
 
 def normalise_number(value: str) -> str:
     return re.sub(r"[\s\-]", "", value or "").upper()
@@ -60,9 +57,9 @@ class Licence(db.Model):
     issued_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     board_status: Mapped[BoardStatus] = mapped_column(
-        _enum(BoardStatus, "board_status"), default=BoardStatus.ACTIVE)
+        enum_column(BoardStatus, "board_status"), default=BoardStatus.ACTIVE)
     verification_state: Mapped[VerificationState] = mapped_column(
-        _enum(VerificationState, "verification_state"), default=VerificationState.PENDING, index=True)
+        enum_column(VerificationState, "verification_state"), default=VerificationState.PENDING, index=True)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     check_results: Mapped[list[dict]] = mapped_column(JSON, default=list)

@@ -4,12 +4,12 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Enum, Float, ForeignKey, Index,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index,
                         Integer, String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
-from directory.models._types import utcnow
+from directory.models._types import enum_column, utcnow
 
 if TYPE_CHECKING:
     from directory.models.licence import Licence
@@ -46,8 +46,7 @@ class Practitioner(db.Model):
     nccaom_id: Mapped[str | None] = mapped_column(String(6))
     cnt_certificate_on: Mapped[date | None] = mapped_column(Date)
     listing_state: Mapped[ListingState] = mapped_column(
-        Enum(ListingState, name="listing_state", values_callable=lambda e: [m.value for m in e],
-             validate_strings=True),
+        enum_column(ListingState, "listing_state"),
         default=ListingState.DRAFT,
     )
     # Booking settings (issue: availability). Minutes and hours, applied to every clinic.
