@@ -125,3 +125,10 @@ def test_settings_need_a_login(app, client):
     for method, path in (("get", "/account"), ("post", "/account/password"), ("post", "/account/email")):
         response = getattr(client, method)(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_a_password_change_error_is_shown_beside_its_field(app, logged_in):
+    body = change_password(logged_in, confirm="different").get_data(as_text=True)
+    assert 'href="#pw-confirm"' in body
+    assert 'id="pw-confirm-error"' in body
+    assert 'aria-describedby="pw-confirm-error"' in body and 'aria-invalid="true"' in body
