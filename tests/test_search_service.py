@@ -8,8 +8,10 @@ from geopy.point import Point
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sqlalchemy import select
+
 from directory.extensions import db
-from directory.models import ListingState, VerificationState
+from directory.models import ListingState, SearchEntry, VerificationState
 from directory.services import geo
 from directory.models.search import LON_BUCKETS
 from directory.services.geo import Filters
@@ -380,3 +382,27 @@ def test_concurrent_writers_in_one_cell_keep_counts_exact(app):
     db.session.expire_all()
     assert_cell_counts_match_rows()
     assert geo.search(SF, radius=1).total == 1 + 4 * 3
+
+
+def test_only_changes_the_index_reads_rebuild_it(app, create_practitioner):
+    from sqlalchemy import event as sa_event
+
+    practitioner = create_practitioner()
+    licence = practitioner.licences[0]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        practitioner.bio = "A new biography."
+        licence.check_results = [{"name": "dates", "result": "pass", "message": "ok"}]
+        db.session.commit()
+        assert not any("search_entry" in s for s in statements), statements
+        practitioner.years_chronic_pain = 30
+        db.session.commit()
+        assert any(s.startswith("DELETE FROM search_entry") for s in statements)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    assert db.session.scalar(select(SearchEntry.years_chronic_pain)) == 30

@@ -225,18 +225,42 @@ def _insert_ignoring_duplicates(connection: Connection, rows: list[dict]) -> Non
         connection.execute(sqlite_insert(SearchCell).on_conflict_do_nothing(), rows)
 
 
+# What build_entries reads: a change to anything else (a bio, a photo, a licence's stored
+# check results or reminder dates) leaves the index as it is and costs no rebuild.
+INDEXED_COLUMNS = {
+    Practitioner: ("listing_state", "display_name", "years_chronic_pain", "accepting_new_patients",
+                   "techniques", "languages"),
+    Clinic: ("practitioner_id", "practitioner", "latitude", "longitude", "country", "region"),
+    Licence: ("practitioner_id", "practitioner", "jurisdiction", "verification_state", "is_licence",
+              "expires_on"),
+}
+
+
+def _changes_index(obj, state) -> bool:
+    if state.pending or state.deleted or obj in state.session.deleted:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in INDEXED_COLUMNS[type(obj)])
+
+
 def _touched_practitioners(session: Session) -> set[int]:
     ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, (Practitioner, Clinic, Licence)):
+            continue
+        state = inspect(obj)
+        if not _changes_index(obj, state):
+            continue
         if isinstance(obj, Practitioner):
             if obj.id is not None:
                 ids.add(obj.id)
-        elif isinstance(obj, (Clinic, Licence)):
-            state = inspect(obj)
-            ids.update(pid for pid in (obj.practitioner_id, *state.attrs.practitioner_id.history.deleted)
-                       if pid is not None)
-            if obj.practitioner is not None and obj.practitioner.id is not None:
-                ids.add(obj.practitioner.id)
+            continue
+        ids.update(pid for pid in (obj.practitioner_id, *state.attrs.practitioner_id.history.deleted)
+                   if pid is not None)
+        # A new clinic or licence added through the relationship has no practitioner_id until
+        # the flush; read the already-loaded parent rather than loading one per row.
+        parent = state.dict.get("practitioner")
+        if parent is not None and parent.id is not None:
+            ids.add(parent.id)
     return ids
 
 
