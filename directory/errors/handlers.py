@@ -7,6 +7,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from directory.extensions import db
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -44,17 +46,23 @@ def _handle_http(error: HTTPException):
     return response
 
 
+def _route() -> str:
+    # The URL rule, not the path: paths such as /password/reset/<token> and
+    # /calendar/<secret>.ics carry secrets that must not reach the log.
+    return request.url_rule.rule if request.url_rule is not None else "(no route)"
+
+
 def _handle_csrf(error: CSRFError):
-    log.info("csrf check failed on %s %s: %s", request.method, request.path, error.description)
+    log.info("csrf check failed on %s %s: %s", request.method, _route(), error.description)
     error.description = ("This form could not be sent: it has expired or did not come from this site. "
                          "Go back, reload the page and try again.")
     return _handle_http(error)
 
 
 def _handle_unexpected(error: Exception):
-    if isinstance(error, HTTPException):
-        return _handle_http(error)
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, _route())
+    # A failed flush leaves the session unusable; the error page must still render.
+    db.session.rollback()
     return _handle_http(InternalServerError())
 
 
