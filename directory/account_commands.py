@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from directory.cli_support import require_table
 from directory.services import accounts
 
 
@@ -29,6 +30,7 @@ def create_admin_command(email: str, name: str) -> None:
     The password is asked for at a prompt, or read from the first line of standard
     input when that is not a terminal (e.g. `printf '%s\\n' "$PW" | flask create-admin a@b.c`).
     """
+    require_table("user_account")
     password = _read_password()
     try:
         user = accounts.create_admin(email, password, name)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 from cryptography.fernet import InvalidToken
 from flask.cli import with_appcontext
-from sqlalchemy import Text, inspect, select, text, type_coerce
+from sqlalchemy import Text, select, text, type_coerce
 
+from directory.cli_support import require_table
 from directory.extensions import db
 from directory.models import Appointment
 from directory.models.encrypted import current_fernet
@@ -13,10 +14,6 @@ from directory.services import api_tokens, booking
 
 appointments_group = click.Group("appointments", help="Appointment holds, reminders and intake encryption.")
 
-
-def _require_tables() -> None:
-    if not inspect(db.engine).has_table("appointment"):
-        raise click.ClickException("The database has no tables yet: run `flask db upgrade` first.")
 
 
 @appointments_group.command("expire")
@@ -27,7 +24,7 @@ def expire_command() -> None:
     Safe to run as often as you like (e.g. every 5 minutes from cron): a request is
     expired, and emailed about, once. Also removes stored API answers older than their
     24-hour Idempotency-Key window and tokens dead for 30 days."""
-    _require_tables()
+    require_table("appointment")
     count = booking.expire_holds()
     click.echo(f"Expired {count} request{'' if count == 1 else 's'}.")
     answers, tokens = api_tokens.purge()
@@ -42,7 +39,7 @@ def remind_command() -> None:
     """Email patients about confirmed appointments starting within the next 24 hours, once each.
 
     Run it from cron, e.g. every 15 minutes."""
-    _require_tables()
+    require_table("appointment")
     count = booking.send_reminders()
     click.echo(f"Sent {count} reminder{'' if count == 1 else 's'}.")
 
@@ -56,7 +53,7 @@ def rotate_intake_keys_command(batch_size: int) -> None:
 
     To change keys: put the new key first in INTAKE_KEYS (keep the old ones after it), run
     this, then remove the old keys. Exits 1 if some intake could be read by no key."""
-    _require_tables()
+    require_table("appointment")
     fernet = current_fernet()
     table = Appointment.__table__
     # The raw tokens, not the decrypted JSON: MultiFernet.rotate re-encrypts without parsing.

@@ -4,11 +4,10 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import inspect
 
 from directory.account_commands import create_admin_command
 from directory.appointment_commands import appointments_group
-from directory.extensions import db
+from directory.cli_support import require_table
 from directory.licence_admin_commands import licences_group  # the group, with every licences command
 from directory.mail_commands import mail_group
 from directory.services import demo
@@ -34,8 +33,7 @@ def seed_demo_command(count: int, seed: int, if_empty: bool) -> None:
     if current_app.config.get("ENV_NAME") == "production":
         raise click.UsageError("seed-demo creates logins with a published password; it refuses to run "
                                "in production (MERIDIAN_ENV=production).")
-    if not inspect(db.engine).has_table("practitioner"):
-        raise click.ClickException("The database has no tables yet: run `flask db upgrade` first.")
+    require_table("practitioner")
     if if_empty and demo.has_practitioners():
         click.echo("Practitioners already exist: demo data not seeded (--if-empty).")
         # `make run` passes --if-empty on every start and relies on this to show the logins.

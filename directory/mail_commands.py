@@ -4,9 +4,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import inspect
 
-from directory.extensions import db
+from directory.cli_support import require_table
 from directory.services import mail
 
 
@@ -14,10 +13,6 @@ from directory.services import mail
 def mail_group() -> None:
     """Deliver and inspect the mail outbox."""
 
-
-def _require_outbox() -> None:
-    if not inspect(db.engine).has_table("outbox_message"):
-        raise click.ClickException("The database has no tables yet: run `flask db upgrade` first.")
 
 
 @mail_group.command("send")
@@ -34,7 +29,7 @@ def send_command(limit: int, max_batches: int) -> None:
     status`). Exits 1 when the mail settings cannot work (e.g. both MAIL_USE_SSL and
     MAIL_USE_TLS set, or a MAIL_FROM without an address) or the database has no tables.
     """
-    _require_outbox()
+    require_table("outbox_message")
     total = mail.SendReport()
     for _ in range(max_batches):
         try:
@@ -64,7 +59,7 @@ def status_command(errors: int) -> None:
 
     Recipients appear as their domain only, and message bodies never.
     """
-    _require_outbox()
+    require_table("outbox_message")
     status = mail.outbox_status(problems=errors)
     click.echo(f"pending {status.pending} (due now {status.due}), sent {status.sent}, "
                f"failed {status.failed}")

@@ -63,3 +63,13 @@ def test_has_no_password_option(app):
     result = run(app, ["boss@example.com", "--password", PASSWORD], "")
     assert result.exit_code != 0
     assert "No such option" in result.output
+
+
+def test_explains_a_database_that_was_never_migrated(tmp_path):
+    from directory import create_app
+    from tests.conftest import make_config
+
+    empty = create_app(make_config(f"sqlite:///{tmp_path / 'empty.db'}"))
+    result = empty.test_cli_runner().invoke(args=["create-admin", "boss@example.com"], input=PASSWORD + "\n")
+    assert result.exit_code != 0
+    assert "run `flask db upgrade` first" in result.output
