@@ -111,30 +111,35 @@ def defaults() -> dict:
         "CANCEL_CUTOFF_HOURS": 24,        # patients cancel or reschedule online until then
         "API_TOKEN_HOURS": 24 * 30,
         "BOOKING_RATE_LIMIT": "10 per minute;60 per hour",
+        "LOG_LEVEL": "INFO",
     }
 
 
-def _int(name: str, default: int) -> int:
+# Settings an operator may set in the environment; each is read as its default's type.
+FROM_ENVIRONMENT = (
+    "NOMINATIM_SCHEME", "NOMINATIM_DOMAIN", "NOMINATIM_USER_AGENT", "GEOCODER_MIN_DELAY_SECONDS",
+    "GEOCODER_TIMEOUT_SECONDS", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "RATELIMIT_STORAGE_URI",
+    "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "RESET_RATE_LIMIT", "BOOKING_RATE_LIMIT", "PUBLIC_BASE_URL",
+    "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
+    "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
+    "MAIL_SEND_AFTER_COMMIT",
+)
+
+
+def _from_env(name: str, default):
     raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if isinstance(default, bool):
+        return _bool(raw, default)
     try:
-        return int(raw) if raw else default
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
     except ValueError:
-        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
-
-
-def _mail() -> dict:
-    env = os.environ
-    port = _int("MAIL_PORT", 587)
-    return {
-        "MAIL_SERVER": env.get("MAIL_SERVER", "").strip(),
-        "MAIL_PORT": port,
-        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), port == 465),
-        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), port != 465 and port != 25),
-        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
-        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
-        "MAIL_FROM": env.get("MAIL_FROM", "Meridian <no-reply@meridian.localhost>"),
-        "MAIL_SEND_AFTER_COMMIT": _bool(env.get("MAIL_SEND_AFTER_COMMIT"), True),
-    }
+        raise RuntimeError(f"{name} must be a number, not {raw!r}") from None
+    return raw
 
 
 def from_environment(instance_path: str) -> dict:
@@ -144,25 +149,19 @@ def from_environment(instance_path: str) -> dict:
     geocoder = os.environ.get("GEOCODER", "offline").strip().lower() or "offline"
     if geocoder not in GEOCODERS:
         raise RuntimeError(f"GEOCODER must be one of {', '.join(GEOCODERS)}, not {geocoder!r}")
-    return {
-        **defaults(),
+    base = defaults()
+    settings = {**base, **{name: _from_env(name, base[name]) for name in FROM_ENVIRONMENT}}
+    port = settings["MAIL_PORT"]
+    settings.update({
         "ENV_NAME": "production" if production else "development",
         "SECRET_KEY": _secret_key(path, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
         "GEOCODER": geocoder,
-        "NOMINATIM_SCHEME": os.environ.get("NOMINATIM_SCHEME", "https"),
-        "NOMINATIM_DOMAIN": os.environ.get("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"),
-        "NOMINATIM_USER_AGENT": os.environ.get("NOMINATIM_USER_AGENT", "meridian-directory"),
-        "GEOCODER_MIN_DELAY_SECONDS": float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1.0")),
-        "GEOCODER_TIMEOUT_SECONDS": float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", "5")),
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
-        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
-        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip() or "memory://",
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
-        "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        "PUBLIC_BASE_URL": settings["PUBLIC_BASE_URL"].rstrip("/"),
         "INTAKE_KEYS": _intake_keys(path, production),
-        "HOLD_HOURS": _int("HOLD_HOURS", 48),
-        "CANCEL_CUTOFF_HOURS": _int("CANCEL_CUTOFF_HOURS", 24),
-        **_mail(),
-    }
+        # The port decides the TLS mode unless it is set explicitly.
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), port == 465),
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS"), port not in (465, 25)),
+    })
+    return settings

@@ -9,7 +9,7 @@ from directory import config
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     for name in ("DATABASE_URL", "SECRET_KEY", "MERIDIAN_ENV", "GEOCODER", "SESSION_COOKIE_SECURE",
-                 "INTAKE_KEYS"):
+                 "INTAKE_KEYS", "MAIL_USE_SSL", "MAIL_USE_TLS", *config.FROM_ENVIRONMENT):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -74,3 +74,22 @@ def test_unknown_geocoder_is_refused(tmp_path, monkeypatch):
         config.from_environment(str(tmp_path))
     monkeypatch.setenv("GEOCODER", "Nominatim")
     assert config.from_environment(str(tmp_path))["GEOCODER"] == "nominatim"
+
+
+def test_every_documented_setting_is_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAIL_TIMEOUT_SECONDS", "3")
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("HOLD_HOURS", "12")
+    monkeypatch.setenv("MAIL_PORT", "465")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://meridian.example/")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["MAIL_TIMEOUT_SECONDS"] == 3.0 and settings["LOG_LEVEL"] == "DEBUG"
+    assert settings["HOLD_HOURS"] == 12
+    assert settings["MAIL_USE_SSL"] is True and settings["MAIL_USE_TLS"] is False
+    assert settings["PUBLIC_BASE_URL"] == "https://meridian.example"
+
+
+def test_a_number_setting_that_is_not_a_number_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "half an hour")
+    with pytest.raises(RuntimeError, match="SESSION_IDLE_MINUTES"):
+        config.from_environment(str(tmp_path))
