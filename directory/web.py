@@ -1,10 +1,19 @@
 """Small helpers shared by the HTML blueprints."""
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import Response, current_app
 from flask_wtf import FlaskForm
+from wtforms.validators import StopValidation
+
+from directory.auth.events import email_hash
+from directory.extensions import limiter
+from directory.services import links
+
+TOO_MANY = "Too many attempts from your connection. Please wait a few minutes and try again."
 
 
 def form_errors(form: FlaskForm) -> dict[str, str]:
@@ -28,10 +37,41 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def strip(value):
+    """A WTForms filter: surrounding spaces are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def plain_text(multiline: bool = False):
+    """A WTForms validator refusing control characters: nobody types them, and PostgreSQL
+    cannot store a NUL."""
+    allowed = {"\n", "\t"} if multiline else set()
+
+    def check(form, field):
+        if isinstance(field.data, str) and any(
+                unicodedata.category(c) == "Cc" and c not in allowed for c in field.data):
+            raise StopValidation("Remove the control characters (such as a null byte) from this text.")
+    return check
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: confirmations and one-click actions."""
+
+
+def config_limit(setting: str):
+    """A rate limit on POSTs whose budget is the app setting ``setting`` (e.g. LOGIN_RATE_LIMIT)."""
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], error_message=TOO_MANY)
+
+
+def account_guess_limit(email_of: Callable[[], str], failed: Callable[[Response], bool]):
+    """20 failed password guesses an hour per account, from any address: counted by a hash
+    of the email the client names, and only for answers ``failed`` says were refused."""
+    return limiter.limit("20 per hour", key_func=lambda: "login-email:" + email_hash(email_of()),
+                         methods=["POST"], error_message=TOO_MANY, deduct_when=failed)
+
+
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email. PUBLIC_BASE_URL, when set, wins over the request's
-    Host header, which a client controls."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for an email sent while answering a request."""
+    url = links.external_url(endpoint, **values)
+    assert url is not None  # there is always a request here
+    return url

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 import pytest
@@ -242,3 +243,11 @@ def test_a_null_character_anywhere_is_refused_cleanly(app, client, field):
     assert response.status_code == 400
     assert "null character" in response.get_data(as_text=True)
     assert db.session.scalar(select(User.id)) is None
+
+
+def test_every_error_summary_link_has_a_target(app, client):
+    body = signup(client, role="admin", email="", name="").get_data(as_text=True)
+    targets = re.findall(r'<li><a href="#([^"]+)"', body)
+    assert "role" in targets
+    for target in targets:
+        assert f'id="{target}"' in body, target

@@ -6,6 +6,7 @@ from wtforms import PasswordField
 from wtforms.validators import InputRequired
 
 from directory.auth.forms import confirm_field, email_field, new_password_field
+from directory.web import ConfirmForm
 
 
 class ChangePasswordForm(FlaskForm):
@@ -21,5 +22,5 @@ class ChangeEmailForm(FlaskForm):
         InputRequired("Enter your current password.")], render_kw={"autocomplete": "current-password"})
 
 
-class ConfirmEmailChangeForm(FlaskForm):
-    """Only a button (and the CSRF token): the change itself is in the emailed link."""
+# Only a button (and the CSRF token): the change itself is in the emailed link.
+ConfirmEmailChangeForm = ConfirmForm

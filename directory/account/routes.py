@@ -1,22 +1,23 @@
 """Account settings for every role: see the account, change email address or password."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
-from directory.account.forms import ChangeEmailForm, ChangePasswordForm, ConfirmEmailChangeForm
+from directory.account.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmEmailChangeForm,
+)
 from directory.auth import events
 from directory.auth.forms import NEW_PASSWORD_HINT
-from directory.auth.routes import TOO_MANY
-from directory.extensions import limiter
 from directory.services import accounts
-from directory.web import external_url, form_errors
+from directory.web import config_limit, external_url, form_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Both forms ask for the current password: limit guessing it through them as well.
-_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
-                       error_message=TOO_MANY)
+_limit = config_limit("LOGIN_RATE_LIMIT")
 
 
 def _forms() -> tuple[ChangeEmailForm, ChangePasswordForm]:

@@ -2,17 +2,25 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from directory.services.password_policy import MAX_LENGTH, MIN_LENGTH, RECOMMENDED_LENGTH
+from directory.services.password_policy import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    RECOMMENDED_LENGTH,
+)
+from directory.web import strip
 
 NEW_PASSWORD_HINT = (f"At least {MIN_LENGTH} characters; {RECOMMENDED_LENGTH} or more is best. "
                      "A few unrelated words make a strong password that is easy to remember.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def email_field(label: str = "Email address", *, new: bool = True) -> EmailField:
@@ -22,7 +30,7 @@ def email_field(label: str = "Email address", *, new: bool = True) -> EmailField
                   Length(max=254, message="An email address has at most 254 characters.")]
     if new:
         validators.append(Email("Enter an email address like name@example.com."))
-    return EmailField(label, filters=[_strip], validators=validators,
+    return EmailField(label, filters=[strip], validators=validators,
                       render_kw={"autocomplete": "email", "spellcheck": "false"})
 
 
@@ -45,7 +53,7 @@ class SignupForm(FlaskForm):
         SelectChoice("patient", "Looking for treatment (patient)"),
         SelectChoice("practitioner", "A licensed acupuncturist (practitioner)"),
     ], default="patient", validators=[InputRequired("Choose whether you are a patient or a practitioner.")])
-    name = StringField("Your name", filters=[_strip], validators=[
+    name = StringField("Your name", filters=[strip], validators=[
         DataRequired("Enter your name."),
         Length(max=120, message="Use at most 120 characters."),
     ], render_kw={"autocomplete": "name"})
@@ -69,7 +77,3 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = new_password_field("New password")
     confirm = confirm_field()
-
-
-class ConfirmForm(FlaskForm):
-    """A button and a CSRF token: state changes that start from an emailed link."""

@@ -3,32 +3,41 @@ from __future__ import annotations
 
 import time
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from directory.auth import events
-from directory.auth.forms import (NEW_PASSWORD_HINT, ConfirmForm, ForgotPasswordForm, LoginForm,
-                                  ResetPasswordForm, SignupForm)
-from directory.extensions import limiter
+from directory.auth.forms import (
+    NEW_PASSWORD_HINT,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
 from directory.models import Role, User
 from directory.services import accounts
-from directory.web import external_url, form_errors, safe_next
+from directory.web import (
+    ConfirmForm,
+    account_guess_limit,
+    config_limit,
+    external_url,
+    form_errors,
+    safe_next,
+)
 
 bp = Blueprint("auth", __name__)
 
-TOO_MANY = "Too many attempts from your connection. Please wait a few minutes and try again."
 LOGIN_FAILED = "The email address or password is not correct."
 RESET_SENT = ("If an account uses that address, we have sent it a link to choose a new password. "
               "The link works once, for one hour. Check your spam folder if it does not arrive.")
-
-
-def _limit(setting: str):
-    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], error_message=TOO_MANY)
-
-
-def _login_email_key() -> str:
-    return "login-email:" + events.email_hash(request.form.get("email", ""))
 
 
 def home_for(user: User) -> str:
@@ -48,7 +57,7 @@ def start_session(user: User) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@_limit("SIGNUP_RATE_LIMIT")
+@config_limit("SIGNUP_RATE_LIMIT")
 def signup():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -77,10 +86,8 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_limit("LOGIN_RATE_LIMIT")
-# Guessing one account's password from many addresses: counted per email, failures only.
-@limiter.limit("20 per hour", key_func=_login_email_key, methods=["POST"], error_message=TOO_MANY,
-               deduct_when=lambda response: response.status_code != 302)
+@config_limit("LOGIN_RATE_LIMIT")
+@account_guess_limit(lambda: request.form.get("email", ""), failed=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or home_for(current_user))
@@ -118,7 +125,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@_limit("RESET_RATE_LIMIT")
+@config_limit("RESET_RATE_LIMIT")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -132,7 +139,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@_limit("RESET_RATE_LIMIT")
+@config_limit("RESET_RATE_LIMIT")
 def reset_password(token: str):
     user = accounts.user_for_reset_token(token)
     if user is None:
@@ -141,7 +148,7 @@ def reset_password(token: str):
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            accounts.reset_password(user, form.password.data)
         except accounts.AccountError as error:
             errors[error.field] = error.message
         else:

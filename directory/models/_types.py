@@ -11,6 +11,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime. SQLite hands back naive ones, and everything the app writes is UTC."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def enum_column(cls: type[enum.Enum], name: str) -> Enum:
     """A named database enum that stores each member's value ("needs_changes"), not its name."""
     return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], validate_strings=True)

@@ -123,7 +123,6 @@ def index():
         form=form,
         errors=errors,
         error_list=_ordered_errors(errors),
-        field_labels=FIELD_LABELS,
         search=search,
         results=results,
         suggestions=suggestions,

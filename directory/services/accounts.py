@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -16,13 +16,18 @@ from directory.extensions import db
 from directory.models import ListingState, Practitioner, Role, User
 from directory.models._types import utcnow
 from directory.models.user import normalise_email
-from directory.services import mail, password_policy
+from directory.services import mail, password_policy, slugs
 from directory.services.passwords import hash_password, needs_rehash, verify_password
 
 _RESET_SALT = "meridian.password-reset"
 _EMAIL_CHANGE_SALT = "meridian.email-change"
-# Verified against when the email is unknown, so a miss costs as much time as a hit.
-_DUMMY_HASH = hash_password("timing-equaliser-not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verified against when the email is unknown, so a miss costs as much time as a hit.
+    # Made on first use: hashing at import would slow every worker's and command's start.
+    return hash_password("timing-equaliser-not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -57,7 +62,7 @@ def register(*, email: str, password: str, name: str, role: Role) -> User:
                 password_changed_at=utcnow())
     db.session.add(user)
     if role is Role.PRACTITIONER:
-        db.session.add(Practitioner(user=user, display_name=name, slug=_unique_slug(name),
+        db.session.add(Practitioner(user=user, display_name=name, slug=slugs.unique_slug(name),
                                     listing_state=ListingState.DRAFT))
     mail.queue_email(user.email, "Welcome to Meridian", "welcome", user=user)
     try:
@@ -70,21 +75,11 @@ def register(*, email: str, password: str, name: str, role: Role) -> User:
     return user
 
 
-def _unique_slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower().replace("'", "")).strip("-")[:100] or "practitioner"
-    taken = set(db.session.scalars(select(Practitioner.slug).where(Practitioner.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def authenticate(email: str, password: str) -> User | None:
     """The active account these credentials open, or None. Upgrades an outdated hash."""
     user = find_by_email(email) if len(password) <= password_policy.MAX_LENGTH else None
     if user is None or not user.password_hash:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
@@ -165,13 +160,10 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def reset_password(token: str, password: str) -> User | None:
-    user = user_for_reset_token(token)
-    if user is None:
-        return None
+def reset_password(user: User, password: str) -> None:
+    """Set the password of the account a reset token (checked by user_for_reset_token) named."""
     set_password(user, password)
     db.session.commit()
-    return user
 
 
 # -- email change -----------------------------------------------------------------------------

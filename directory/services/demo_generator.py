@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import math
 import random
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate
 
 from directory.data import demo as ref
-from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, INSURANCE, LANGUAGES, TECHNIQUES
+from directory.data.vocabulary import (
+    COMPLEMENTARY_THERAPIES,
+    INSURANCE,
+    LANGUAGES,
+    TECHNIQUES,
+)
 from directory.models import BoardStatus, ListingState, Role, VerificationState
 from directory.models.licence import normalise_number
 from directory.services.demo_places import Geography, Weighted, Zip
+from directory.services.slugs import slugify
 
 DEMO_DOMAIN = "demo.meridian.test"
 # Planted practitioners the listing rule must hide, with their shares; the rest are listed.
@@ -38,10 +42,6 @@ def npi_check_digit(first_nine: str) -> int:
         total += d - 9 if d > 9 else d
     return (10 - total % 10) % 10
 
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower().replace("'", "")).strip("-")
 
 
 @dataclass
