@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from directory.extensions import db
 from directory.models import (AuditEvent, Licence, OutboxMessage, Role, RosterEntry, RosterImport,
@@ -55,6 +55,23 @@ def outbox_count() -> int:
     return db.session.scalar(select(func.count()).select_from(OutboxMessage))
 
 
+def statements_during(call) -> list[str]:
+    """The SQL statements ``call`` runs, starting from an empty identity map."""
+    db.session.expire_all()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
 def state_of(licence: Licence) -> VerificationState:
     db.session.expire_all()
     return db.session.get(Licence, licence.id).verification_state
@@ -97,6 +114,20 @@ def test_overview_counts_what_needs_attention(client, admin):
                  "1 lapsed licence", "1 suspended practitioner", "Ada Pending"):
         assert text in page.text
     assert soon.display_name not in page.text  # counted, not named
+
+
+def test_the_queue_and_overview_run_the_same_queries_for_one_or_many_licences(client, admin):
+    pending_licence("Ada One", number="AC10001")
+
+    def pages():
+        assert client.get("/admin/licences").status_code == 200
+        assert client.get("/admin").status_code == 200
+
+    one = len(statements_during(pages))
+    for n in range(2, 6):
+        pending_licence(f"Person {n}", number=f"AC1000{n}")
+    create_practitioner(display_name="Sol Soon", licences=[{"expires_on": date.today() + timedelta(days=20)}])
+    assert len(statements_during(pages)) == one
 
 
 # --- the review page -----------------------------------------------------------------
@@ -243,9 +274,18 @@ def test_deciding_a_licence_that_is_not_pending_changes_nothing(client, admin):
 
 def test_review_page_runs_the_checks_of_a_pending_licence_that_has_none(client, admin):
     # Loaded in bulk (like the demo data) with nothing stored, and an expiry now past.
-    licence = pending_licence(check_results=[], expires_on=date.today() - timedelta(days=3))
+    expired = date.today() - timedelta(days=3)
+    licence = pending_licence(check_results=[], expires_on=expired)
     page = page_of(client.get(f"/admin/licences/{licence.id}"))
-    assert "expired" in page.text.lower()
+    assert f"Dates Fail This expired on {expired.isoformat()}." in page.text
+    assert "1 failed" in page.text and page.by_id("override")
+    # Opening a page changes nothing: the checks were shown, not stored.
     db.session.expire_all()
-    stored = db.session.get(Licence, licence.id).check_results
-    assert any(r["name"] == "dates" and r["result"] == "fail" for r in stored)
+    assert db.session.get(Licence, licence.id).check_results == []
+    assert events() == []
+
+
+def test_the_queue_says_when_a_licence_has_not_been_checked(client, admin):
+    pending_licence("Nell Unchecked", check_results=[])
+    page = page_of(client.get("/admin/licences"))
+    assert "Not checked yet" in page.text and "All passed" not in page.text

@@ -13,7 +13,7 @@ from directory.extensions import db
 from directory.models import AuditEvent, ListingState, Practitioner, Role, RosterImport, VerificationState
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as
-from tests.test_admin import events, found_near_94110, page_of, pending_licence
+from tests.test_admin import events, found_near_94110, page_of, pending_licence, statements_during
 from tests.test_pages import assert_accessible_layout
 
 
@@ -94,6 +94,13 @@ def test_a_roster_over_the_size_limit_is_refused_beside_the_field(app, client, a
     assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 0
 
 
+def test_a_roster_row_with_a_null_byte_is_reported_not_a_server_error(client, admin):
+    data = b"License Number,Name,License Status\r\nAC10001,Jane\x00Doe,Active\r\nAC10002,Ken Ito,Active\r\n"
+    page = page_of(upload(client, data))
+    assert "Row 2: control characters (such as a null byte) in Name; skipped." in page.text
+    assert "New entries 1" in page.text
+
+
 def test_binary_garbage_is_not_a_server_error(client, admin):
     response = upload(client, bytes(range(256)) * 50, filename="photo.jpg")
     assert response.status_code == 400
@@ -125,6 +132,25 @@ def test_expiring_lists_licences_within_60_days_soonest_first_and_the_lapsed(cli
 
 
 # --- practitioners, suspension -------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["²", "١", "9" * 7, "0", "-1"])
+def test_an_odd_page_number_is_the_first_page(client, admin, page):
+    create_practitioner(display_name="Only One")
+    assert "Only One" in page_of(client.get("/admin/practitioners", query_string={"page": page})).text
+    assert "Audit log" in page_of(client.get("/admin/audit", query_string={"page": page})).text
+
+
+def test_the_practitioner_list_runs_the_same_queries_for_one_or_many(client, admin):
+    create_practitioner(display_name="Ada One")
+
+    def listing():
+        assert client.get("/admin/practitioners").status_code == 200
+
+    one = len(statements_during(listing))
+    for n in range(4):
+        create_practitioner(display_name=f"Person {n}", clinics=[{}, {"city": "Oakland"}])
+    assert len(statements_during(listing)) == one
+
 
 def test_practitioners_search_by_name_or_email_with_pages(client, admin):
     for n in range(30):

@@ -11,6 +11,7 @@ from directory.extensions import db
 from directory.models import OutboxMessage, SearchEntry, VerificationState
 from directory.services import geo, licensing
 from tests.factories import add_licence, create_practitioner
+from tests.test_admin import statements_during
 from tests.test_licensing import GOOD, SF, admin, assert_listed, events, mails_to  # noqa: F401
 
 TODAY = date.today()
@@ -75,6 +76,16 @@ def test_lapse_handles_many_practitioners_and_leaves_current_ones(app):
     assert {p.licences[0].verification_state for p in expired} == {VerificationState.LAPSED}
     assert current.licences[0].verification_state is VerificationState.VERIFIED
     assert [lic.id for lic in licensing.lapsed()] == [p.licences[0].id for p in expired]
+
+
+def test_lapse_reads_the_same_way_for_one_or_many_practitioners(app):
+    def reads(count: int) -> int:
+        for _ in range(count):
+            practitioner_with(TODAY - timedelta(days=2))
+        statements = statements_during(lambda: licensing.lapse_expired())
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    assert reads(1) == reads(3)
 
 
 def test_a_lapsed_licence_renewed_with_new_dates_goes_back_to_the_queue(client, admin):  # noqa: F811

@@ -11,6 +11,7 @@ from directory.models import RosterEntry, RosterImport, Role, VerificationState
 from directory.services import rosters
 from directory.services.rosters import RosterFormatError, detect_mapping, import_roster
 from tests.factories import create_practitioner, create_user
+from tests.test_admin import statements_during
 from tests.test_licensing import events
 
 TODAY = date.today()
@@ -123,6 +124,23 @@ def test_bad_rows_are_reported(app):
     assert entries()["AC10002"].status == "Expired" and entries()["AC10001"].expires_on is None
 
 
+def test_a_row_with_control_characters_is_reported_and_skipped(app):
+    report = run("License Number,Name,Status,County\x00\n"
+                 "AC10001,Jane\x00Doe,Active,Marin\n"
+                 "AC10002,Ken Ito,Active,Alameda\x07\n"
+                 "AC10003,\"Mei\tChen\",Active,\"Line one\nline two\"\n")
+    assert report.created == 1
+    assert report.errors == ["Row 2: control characters (such as a null byte) in Name; skipped.",
+                             "Row 3: control characters (such as a null byte) in County; skipped."]
+    # Tabs and line breaks are ordinary text; the header's NUL is dropped from its name.
+    assert entries()["AC10003"].extra == {"County": "Line one\nline two"}
+
+
+def test_windows_1252_punctuation_is_read_as_such(app):
+    run("License Number,Name,Status\nAC10001,Seán O’Brien,Active\n".encode("cp1252"))
+    assert entries()["AC10001"].name == "Seán O’Brien"
+
+
 @pytest.mark.parametrize("text, message", [
     ("Licence,Person,Standing\nAC1,Jane,Active\n",
      "No column was recognised for the licence number, the licensee's name (or first and last name) "
@@ -227,6 +245,17 @@ def test_import_rechecks_the_jurisdictions_licences_and_reports(app):
     fixed = run(ROSTER.replace('"ITO, KEN"', '"WATANABE, KENJI"'))
     assert (fixed.matched, fixed.mismatched, fixed.not_found) == (2, 0, 1)
     assert roster_results(renamed) == ["pass"]
+
+
+def test_the_recheck_reads_the_roster_once_however_many_licences(app):
+    def roster_reads(count: int) -> int:
+        for n in range(count):
+            create_practitioner(licences=[{"number": f"AC2{count}{n:03d}", "expires_on": EXPIRY}])
+        statements = statements_during(lambda: run(ROSTER + f"AC9{count}000,Someone New,Active,{US}\n"))
+        table = RosterEntry.__tablename__
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT") and table in s)
+
+    assert roster_reads(1) == roster_reads(4)
 
 
 # --- the command ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask import render_template, request, url_for
 from directory.admin import bp, queries
 from directory.admin.forms import AuditFilterForm
 from directory.search.routes import page_window
-from directory.services import audit
+from directory.services import accounts, audit
 from directory.web import form_errors
 
 PER_PAGE = 50
@@ -16,10 +16,10 @@ _FILTERS = ("action", "actor", "subject_type", "subject_id", "since", "until")
 def _filters(form: AuditFilterForm) -> tuple[audit.AuditFilter | None, dict[str, str]]:
     actor_id = None
     actor = form.actor.data or ""
-    if actor.isdigit():
+    if actor.isascii() and actor.isdigit():
         actor_id = int(actor)
     elif actor:
-        user = queries.find_user_by_email(actor)
+        user = accounts.find_by_email(actor)
         if user is None:
             return None, {"actor": "No account has that email address."}
         actor_id = user.id
@@ -37,11 +37,10 @@ def audit_log():
     events, total = ([], 0)
     page = queries.page_number(request.args.get("page"))
     if filters is not None:
-        events, total = audit.search(filters, page=page, per_page=PER_PAGE)
-        pages = queries.Pages.of(page, PER_PAGE, total)
-        if page > pages.pages:  # past the end (a stale link): show the last page instead
-            page = pages.pages
-            events, total = audit.search(filters, page=page, per_page=PER_PAGE)
+        total = audit.count(filters)
+        # Past the end (a stale link): show the last page instead.
+        page = min(page, queries.Pages.of(page, PER_PAGE, total).pages)
+        events = audit.page_of(filters, page=page, per_page=PER_PAGE)
     results = queries.Pages.of(page, PER_PAGE, total)
     kept = {name: request.args.get(name) for name in _FILTERS if request.args.get(name)}
 

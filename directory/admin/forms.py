@@ -3,12 +3,13 @@ checks) are applied in the views."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from directory.web import plain_text, strip
 
 APPROVE, REJECT, REQUEST_CHANGES = "approve", "reject", "request_changes"
 MAX_REASON = 2000
@@ -16,24 +17,9 @@ MAX_ID = 2**31 - 1
 _CHOOSE_DECISION = "Choose approve, reject or ask for changes."
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _plain_text(multiline: bool = False):
-    """Refuse control characters: nobody types them, and PostgreSQL cannot store a NUL."""
-    allowed = {"\n", "\t"} if multiline else set()
-
-    def check(form, field):
-        if isinstance(field.data, str) and any(
-                unicodedata.category(c) == "Cc" and c not in allowed for c in field.data):
-            raise StopValidation("Remove the control characters (such as a null byte) from this text.")
-    return check
-
-
 def _reason_field(label: str, hint_length: str = "reason") -> TextAreaField:
-    return TextAreaField(label, filters=[_strip], validators=[
-        _plain_text(multiline=True),
+    return TextAreaField(label, filters=[strip], validators=[
+        plain_text(multiline=True),
         Length(max=MAX_REASON, message=f"Keep the {hint_length} to {MAX_REASON} characters or fewer.")])
 
 
@@ -66,9 +52,9 @@ class DecisionForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     """Suspend or reinstate a practitioner: the reason is required and kept in the audit log."""
-    reason = TextAreaField("Reason", filters=[_strip], validators=[
+    reason = TextAreaField("Reason", filters=[strip], validators=[
         DataRequired(message="Write the reason: it is kept in the audit log."),
-        _plain_text(multiline=True),
+        plain_text(multiline=True),
         Length(max=MAX_REASON, message=f"Keep the reason to {MAX_REASON} characters or fewer.")])
 
 
@@ -76,9 +62,9 @@ class RosterForm(FlaskForm):
     roster = FileField("Roster file (CSV)", validators=[FileRequired(message="Choose the CSV file to import.")])
     jurisdiction = SelectField("Jurisdiction", validators=[
         DataRequired(message="Choose the jurisdiction whose board published the roster.")])
-    source = StringField("Source", filters=[_strip], validators=[
+    source = StringField("Source", filters=[strip], validators=[
         DataRequired(message="Say where the roster came from, such as the board's website and date."),
-        _plain_text(), Length(max=200, message="Keep the source to 200 characters or fewer.")])
+        plain_text(), Length(max=200, message="Keep the source to 200 characters or fewer.")])
 
     def __init__(self, *args, grouped_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,8 +79,8 @@ class PractitionerSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search: nothing changes
 
-    q = StringField("Name or email", filters=[_strip], validators=[
-        Optional(), _plain_text(), Length(max=200, message="Keep the search to 200 characters or fewer.")])
+    q = StringField("Name or email", filters=[strip], validators=[
+        Optional(), plain_text(), Length(max=200, message="Keep the search to 200 characters or fewer.")])
 
 
 def _subject_id(form, field):
@@ -110,12 +96,12 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField("Action", validators=[Optional()],
                          invalid_choice_message="Choose an action from the list.")
-    actor = StringField("Actor (email or account id)", filters=[_strip], validators=[
-        Optional(), _plain_text(), Length(max=254, message="Enter an email address or an account id.")])
-    subject_type = StringField("Subject type", filters=[_strip, lambda v: v.lower() if isinstance(v, str) else v],
+    actor = StringField("Actor (email or account id)", filters=[strip], validators=[
+        Optional(), plain_text(), Length(max=254, message="Enter an email address or an account id.")])
+    subject_type = StringField("Subject type", filters=[strip, lambda v: v.lower() if isinstance(v, str) else v],
                                validators=[Optional(), Regexp(r"[a-z_]{1,40}\Z", message=(
                                    "Enter a subject type such as licence, practitioner or roster_import."))])
-    subject_id = StringField("Subject id", filters=[_strip, lambda v: v or None],
+    subject_id = StringField("Subject id", filters=[strip, lambda v: v or None],
                              validators=[Optional(), _subject_id])
     since = QuietDateField("From date", validators=[Optional(), _sensible_year])
     until = QuietDateField("To date", validators=[Optional(), _sensible_year])

@@ -5,23 +5,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
 from directory.models import Licence, ListingState, Practitioner, User, VerificationState
+from directory.models._types import as_utc
+from directory.services.licence_expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 
-CHECK_LABELS = {
-    "required": "Required fields",
-    "dates": "Dates",
-    "jurisdiction": "Jurisdiction licenses acupuncture",
-    "number_format": "Number format",
-    "npi": "NPI check digit",
-    "nccaom_id": "NCCAOM id",
-    "duplicate": "Not held by another practitioner",
-    "roster": "Board roster",
-}
 STATE_LABELS = {
     VerificationState.PENDING: "Pending",
     VerificationState.VERIFIED: "Verified",
@@ -47,7 +40,8 @@ class Pages:
 
 def page_number(value: str | None) -> int:
     """?page= as given when it is a sensible whole number; anything else is page 1."""
-    if value and value.isdigit() and len(value) <= 6:
+    # isdigit() alone also accepts "²" and other digits int() refuses.
+    if value and len(value) <= 6 and value.isascii() and value.isdigit():
         return max(1, int(value))
     return 1
 
@@ -56,21 +50,23 @@ def check_counts(results: list[dict] | None) -> Counter:
     return Counter(r.get("result") for r in results or [] if isinstance(r, dict))
 
 
-def has_failed_check(licence: Licence) -> bool:
-    return check_counts(licence.check_results)["fail"] > 0
+def has_failed_check(results: list[dict] | None) -> bool:
+    return check_counts(results)["fail"] > 0
 
 
 def timestamp(value: datetime | None) -> str:
     """2026-03-12 14:05 UTC: the audit log is read across time zones, so one zone for all."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "" if value is None else as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def days_until(day: date | None, today: date) -> int | None:
     return None if day is None else (day - today).days
+
+
+def reminders_sent(licence: Licence) -> str:
+    if licence.reminded_14_at is not None:
+        return f"{FIRST_REMINDER_DAYS} and {LAST_REMINDER_DAYS} days"
+    return f"{FIRST_REMINDER_DAYS} days" if licence.reminded_60_at is not None else "None yet"
 
 
 def count_pending() -> int:
@@ -91,10 +87,6 @@ def find_practitioner(practitioner_id: int) -> Practitioner | None:
     return db.session.get(Practitioner, practitioner_id) if 0 < practitioner_id <= 2**31 - 1 else None
 
 
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
@@ -110,6 +102,9 @@ def search_practitioners(q: str | None, page: int, per_page: int = 25) -> tuple[
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = Pages.of(page, per_page, total)
     page = min(page, pages.pages)
-    rows = db.session.scalars(query.order_by(func.lower(Practitioner.display_name), Practitioner.id)
+    # The list shows each practitioner's email, licences and clinics.
+    rows = db.session.scalars(query.options(selectinload(Practitioner.user), selectinload(Practitioner.licences),
+                                            selectinload(Practitioner.clinics))
+                              .order_by(func.lower(Practitioner.display_name), Practitioner.id)
                               .limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), Pages(page=page, pages=pages.pages, total=total)

@@ -10,9 +10,9 @@ from werkzeug.utils import secure_filename
 
 from directory.admin import bp
 from directory.admin.forms import RosterForm
-from directory.admin.routes import EXPIRY_WINDOW_DAYS
 from directory.models import Role
 from directory.services import jurisdictions, licensing, rosters
+from directory.services.licence_expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 from directory.web import form_errors
 
 
@@ -63,8 +63,6 @@ def rosters_page():
 @bp.get("/expiring")
 def expiring():
     today = date.today()
-    soon = sorted(licensing.expiring(today=today, days=EXPIRY_WINDOW_DAYS),
-                  key=lambda lic: (lic.expires_on or date.max, lic.id))
-    lapsed = sorted(licensing.lapsed(), key=lambda lic: (lic.expires_on or date.min, lic.id), reverse=True)
-    return render_template("admin/expiring.html", soon=soon, lapsed=lapsed, today=today,
-                           window=EXPIRY_WINDOW_DAYS)
+    return render_template("admin/expiring.html", soon=licensing.expiring(today=today, days=FIRST_REMINDER_DAYS),
+                           lapsed=licensing.lapsed(), today=today, window=FIRST_REMINDER_DAYS,
+                           last_reminder=LAST_REMINDER_DAYS)

@@ -11,9 +11,8 @@ from directory.admin import bp, queries
 from directory.admin.forms import APPROVE, REJECT, REQUEST_CHANGES, DecisionForm
 from directory.models import Licence, VerificationState
 from directory.services import audit, jurisdictions, licence_checks, licensing, rosters
+from directory.services.licence_expiry import FIRST_REMINDER_DAYS
 from directory.web import form_errors
-
-EXPIRY_WINDOW_DAYS = 60
 
 
 @bp.context_processor
@@ -27,12 +26,12 @@ def overview():
     return render_template(
         "admin/overview.html",
         pending=queries.count_pending(),
-        expiring=len(licensing.expiring(today=today, days=EXPIRY_WINDOW_DAYS)),
-        lapsed=len(licensing.lapsed()),
+        expiring=licensing.count_expiring(today=today, days=FIRST_REMINDER_DAYS),
+        lapsed=licensing.count_lapsed(),
         suspended=queries.count_suspended(),
         oldest=licensing.pending_queue(limit=5),
         imports=rosters.recent_imports(limit=5),
-        window=EXPIRY_WINDOW_DAYS)
+        window=FIRST_REMINDER_DAYS)
 
 
 @bp.get("/licences")
@@ -52,21 +51,23 @@ def _review_page(licence: Licence, form: DecisionForm, errors: dict[str, str], c
     history, _ = audit.search(audit.AuditFilter(subject_type="licence", subject_id=licence.id),
                               page=1, per_page=200)
     roster_entry = licence_checks.roster_entry_for(licence.jurisdiction, licence.number)
+    checks, checked_now = licence.check_results, False
+    if not checks and licence.verification_state is VerificationState.PENDING:
+        # Loaded in bulk (such as the demo data) with none stored: run them for the reviewer
+        # without saving; approving runs and stores them in any case.
+        checks, checked_now = [r.as_dict() for r in licensing.current_checks(licence)], True
     return render_template(
         "admin/licence.html", licence=licence, practitioner=licence.practitioner, form=form,
         errors=errors, history=history, roster_entry=roster_entry,
-        jurisdiction=jurisdictions.get(licence.jurisdiction),
-        counts=queries.check_counts(licence.check_results),
-        show_override=queries.has_failed_check(licence) or bool(form.override.data) or bool(errors),
-        labels=queries.CHECK_LABELS), code
+        jurisdiction=jurisdictions.get(licence.jurisdiction), checks=checks, checked_now=checked_now,
+        counts=queries.check_counts(checks),
+        show_override=queries.has_failed_check(checks) or bool(form.override.data) or bool(errors),
+        labels=licence_checks.CHECK_LABELS), code
 
 
 @bp.get("/licences/<int:licence_id>")
 def licence(licence_id: int):
-    licence = _licence_or_404(licence_id)
-    if licence.verification_state is VerificationState.PENDING and not licence.check_results:
-        licensing.refresh_checks(licence)
-    return _review_page(licence, DecisionForm(formdata=None), {})
+    return _review_page(_licence_or_404(licence_id), DecisionForm(formdata=None), {})
 
 
 def _decide(licence: Licence, form: DecisionForm) -> dict[str, str]:

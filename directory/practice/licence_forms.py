@@ -8,9 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from directory.practice.forms import PlainDateField, _plain_text, _strip
+from directory.practice.forms import PlainDateField
 from directory.services import jurisdictions
 from directory.services.licensing import LicenceInput
+from directory.web import plain_text, strip
 
 DATE_MESSAGE = "Enter the date as year-month-day, like 2024-03-15."
 
@@ -23,11 +24,11 @@ def jurisdiction_choices() -> list[SelectChoice]:
 
 class LicenceForm(FlaskForm):
     jurisdiction = SelectField("Issued in", validate_choice=False, default="")
-    title = StringField("Credential title", filters=[_strip], validators=[
-        _plain_text(), Length(max=40, message="Use at most 40 characters.")],
+    title = StringField("Credential title", filters=[strip], validators=[
+        plain_text(), Length(max=40, message="Use at most 40 characters.")],
         render_kw={"list": "title-options", "autocomplete": "off", "maxlength": 40})
-    number = StringField("Licence number", filters=[_strip], validators=[
-        _plain_text(), Length(max=40, message="Use at most 40 characters.")],
+    number = StringField("Licence number", filters=[strip], validators=[
+        plain_text(), Length(max=40, message="Use at most 40 characters.")],
         render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 40})
     issued_on = PlainDateField("Issue date", message=DATE_MESSAGE, validators=[Optional()])
     expires_on = PlainDateField("Expiry date", message=DATE_MESSAGE, validators=[Optional()])

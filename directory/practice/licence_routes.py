@@ -14,26 +14,16 @@ from directory.auth.access import current_practitioner
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, VerificationState
 from directory.practice import bp
-from directory.practice.forms import ConfirmForm
 from directory.practice.licence_forms import LicenceForm
 from directory.services import jurisdictions, licensing, listing_status
-from directory.services.licence_checks import FAIL, PASS, WARN, CheckResult
+from directory.services.licence_checks import CHECK_LABELS, FAIL, PASS, WARN, CheckResult
+from directory.services.licence_expiry import FIRST_REMINDER_DAYS
 from directory.services.profiles import MAX_ID
-from directory.web import form_errors
+from directory.web import ConfirmForm, form_errors
 
 # Checks about profile fields: they are fixed on the profile page, not on the licence form.
 PROFILE_FIELDS = {"npi": "NPI number", "nccaom_id": "NCCAOM diplomate number"}
-CHECK_NAMES = {"required": "Required fields", "dates": "Dates", "jurisdiction": "Jurisdiction",
-               "number_format": "Number format", "npi": "NPI", "nccaom_id": "NCCAOM id",
-               "duplicate": "Held by no one else", "roster": "Board roster"}
 RESULT_WORDS = {PASS: "Pass", WARN: "Warning", FAIL: "Fail"}
-EXPIRY_NOTICE_DAYS = 60
-
-
-def place_name(code: str) -> str:
-    found = jurisdictions.get(code)
-    return found.name if found else presenters.jurisdiction_name(code)
-
 
 def state_text(licence: Licence) -> str:
     """The review state in plain words, with the date or the administrator's reason."""
@@ -63,8 +53,8 @@ def kind_of(licence: Licence) -> str:
 def certification_text(licence: Licence) -> str | None:
     if licence.is_licence:
         return None
-    return (f"Certification only — {place_name(licence.jurisdiction)} does not license acupuncture; "
-            "it will not list you")
+    place = presenters.jurisdiction_name(licence.jurisdiction)
+    return f"Certification only — {place} does not license acupuncture; it will not list you"
 
 
 @dataclass(frozen=True)
@@ -92,18 +82,19 @@ _STATE_CLASS = {VerificationState.VERIFIED: "ok", VerificationState.PENDING: "pe
 def licence_rows(practitioner: Practitioner, today: date) -> list[LicenceRow]:
     shown = listing_status.listing_status(practitioner, today).shown_clinic_ids
     rows = []
-    for licence in sorted(practitioner.licences, key=lambda lic: (place_name(lic.jurisdiction), lic.id)):
+    ordered = sorted(practitioner.licences, key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
+    for licence in ordered:
         notice = None
         if licence.expires_on is not None and licence.verification_state is VerificationState.VERIFIED:
             if licence.expires_on < today:
                 notice = f"Expired on {presenters.short_date(licence.expires_on)}: submit your renewed licence."
-            elif licence.expires_on <= today + timedelta(days=EXPIRY_NOTICE_DAYS):
+            elif licence.expires_on <= today + timedelta(days=FIRST_REMINDER_DAYS):
                 notice = (f"Expires on {presenters.short_date(licence.expires_on)}: enter the renewed "
                           "licence's dates when you have them.")
         covered = [CoveredClinic(c, c.id in shown) for c in practitioner.clinics
                    if c.jurisdiction == licence.jurisdiction.upper()]
         rows.append(LicenceRow(
-            licence=licence, place=place_name(licence.jurisdiction), kind=kind_of(licence),
+            licence=licence, place=presenters.jurisdiction_name(licence.jurisdiction), kind=kind_of(licence),
             state=state_text(licence),
             state_class=_STATE_CLASS.get(licence.verification_state, "problem"),
             certification=certification_text(licence), checks=list(licence.check_results or []),
@@ -129,7 +120,7 @@ def _actor():
 def licences():
     practitioner = current_practitioner()
     return render_template("practice/licences.html", practitioner=practitioner,
-                           rows=licence_rows(practitioner, date.today()), check_names=CHECK_NAMES,
+                           rows=licence_rows(practitioner, date.today()), check_names=CHECK_LABELS,
                            result_words=RESULT_WORDS, p=presenters)
 
 
@@ -182,7 +173,7 @@ _UNCHANGED_STATE = {VerificationState.VERIFIED: "It stays verified.",
 
 
 def _success_message(saved: Licence, before: VerificationState | None, before_place: str | None) -> str:
-    place = place_name(saved.jurisdiction)
+    place = presenters.jurisdiction_name(saved.jurisdiction)
     kind = kind_of(saved)
     if before is not None and saved.verification_state is before:
         return f"Your {place} {kind} has been saved. {_UNCHANGED_STATE.get(before, '')}".strip()
@@ -221,7 +212,7 @@ def _licence_form(practitioner: Practitioner, licence: Licence | None):
     checks = CheckDisplay()
     if form.validate_on_submit():
         before = licence.verification_state if licence is not None else None
-        before_place = place_name(licence.jurisdiction) if licence is not None else None
+        before_place = presenters.jurisdiction_name(licence.jurisdiction) if licence is not None else None
         try:
             if licence is None:
                 saved = licensing.submit_licence(practitioner, form.licence_input(), actor=_actor())
@@ -244,7 +235,7 @@ def _licence_form(practitioner: Practitioner, licence: Licence | None):
         "practice/licence_form.html", form=form, errors=errors, checks=checks, licence=licence,
         chosen=chosen, title_table=_title_table(), all_titles=_all_titles(),
         state=state_text(licence) if licence else None, kind=kind_of(licence) if licence else None,
-        place=place_name(licence.jurisdiction) if licence else None,
+        place=presenters.jurisdiction_name(licence.jurisdiction) if licence else None,
         profile_fields=PROFILE_FIELDS), 400 if failed else 200
 
 
@@ -264,7 +255,7 @@ def licence_withdraw(licence_id: int):
     practitioner = current_practitioner()
     licence = _own_licence(practitioner, licence_id)
     form = ConfirmForm()
-    place = place_name(licence.jurisdiction)
+    place = presenters.jurisdiction_name(licence.jurisdiction)
     if form.validate_on_submit():
         label = f"Your {place} {kind_of(licence)} {licence.number}"
         licensing.withdraw_licence(licence, actor=_actor())

@@ -76,18 +76,24 @@ def _conditions(filters: AuditFilter) -> list:
     return conditions
 
 
-def search(filters: AuditFilter, page: int = 1, per_page: int = 50) -> tuple[list[AuditEvent], int]:
-    """One page of matching events, newest first, and how many match in all."""
+def count(filters: AuditFilter) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(*_conditions(filters))) or 0
+
+
+def page_of(filters: AuditFilter, page: int = 1, per_page: int = 50) -> list[AuditEvent]:
+    """One page of matching events, newest first."""
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    conditions = _conditions(filters)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
-    events = list(db.session.scalars(
-        select(AuditEvent).where(*conditions).options(selectinload(AuditEvent.actor))
+    return list(db.session.scalars(
+        select(AuditEvent).where(*_conditions(filters)).options(selectinload(AuditEvent.actor))
         # Events of one transaction share a timestamp to the microsecond at best: id breaks the tie.
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))
-    return events, total
+
+
+def search(filters: AuditFilter, page: int = 1, per_page: int = 50) -> tuple[list[AuditEvent], int]:
+    """One page of matching events, newest first, and how many match in all."""
+    return page_of(filters, page, per_page), count(filters)
 
 
 def actions() -> list[str]:

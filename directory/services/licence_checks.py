@@ -29,6 +29,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
@@ -44,6 +45,10 @@ _SEVERITY = {PASS: 0, WARN: 1, FAIL: 2}
 EXPIRY_GRACE = timedelta(days=31)
 REQUIRED_FIELDS = {"jurisdiction": "jurisdiction", "title": "title", "number": "number",
                    "issued_on": "issue date", "expires_on": "expiry date"}
+# Each check's name as the admin and the practitioner read it.
+CHECK_LABELS = {"required": "Required fields", "dates": "Dates", "jurisdiction": "Jurisdiction and title",
+                "number_format": "Number format", "npi": "NPI check digit", "nccaom_id": "NCCAOM id",
+                "duplicate": "Not held by another practitioner", "roster": "Board roster"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,9 @@ class LicenceRecord:
 
 
 def run_checks(record: LicenceRecord, *, today: date, practitioner_id: int | None = None,
-               licence_id: int | None = None) -> list[CheckResult]:
+               licence_id: int | None = None, roster: Mapping[str, RosterEntry] | None = None) -> list[CheckResult]:
+    """``roster``: the jurisdiction's roster entries by normalised number, when the caller
+    already has them (a roster import re-checking every licence); else they are looked up."""
     jurisdiction = jurisdictions.get(record.jurisdiction)
     number = normalise_number(record.number)
     results = check_required(record) + check_dates(record, jurisdiction, today)
@@ -84,7 +91,7 @@ def run_checks(record: LicenceRecord, *, today: date, practitioner_id: int | Non
         results.append(check_nccaom_id(record.nccaom_id))
     if jurisdiction is not None and number:
         results.append(check_duplicate(jurisdiction, number, practitioner_id, licence_id))
-        results += check_roster(record, jurisdiction, number)
+        results += check_roster(record, jurisdiction, number, roster)
     return results
 
 
@@ -285,10 +292,12 @@ def roster_status(status: str) -> str:
     return PASS
 
 
-def check_roster(record: LicenceRecord, jurisdiction: jurisdictions.Jurisdiction, number: str) -> list[CheckResult]:
-    if not roster_imported(jurisdiction.code):
+def check_roster(record: LicenceRecord, jurisdiction: jurisdictions.Jurisdiction, number: str,
+                 roster: Mapping[str, RosterEntry] | None = None) -> list[CheckResult]:
+    imported = bool(roster) if roster is not None else roster_imported(jurisdiction.code)
+    if not imported:
         return []
-    entry = roster_entry_for(jurisdiction.code, number)
+    entry = roster.get(number) if roster is not None else roster_entry_for(jurisdiction.code, number)
     if entry is None:
         return [CheckResult("roster", FAIL, f"{number} is not on the {jurisdiction.name} roster.", "number")]
     results = []

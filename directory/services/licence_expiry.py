@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
@@ -22,9 +22,12 @@ FIRST_REMINDER_DAYS = 60
 LAST_REMINDER_DAYS = 14
 
 
-def _locked(query) -> list[Licence]:
-    query = query.options(selectinload(Licence.practitioner).selectinload(Practitioner.user))
-    return list(db.session.scalars(query.with_for_update(skip_locked=True, of=Licence)))
+def _locked(query, *, with_licences: bool = False) -> list[Licence]:
+    practitioner = selectinload(Licence.practitioner)
+    loads = [practitioner.selectinload(Practitioner.user)]
+    if with_licences:
+        loads.append(practitioner.selectinload(Practitioner.licences))
+    return list(db.session.scalars(query.options(*loads).with_for_update(skip_locked=True, of=Licence)))
 
 
 def lapse_expired(*, today: date | None = None) -> int:
@@ -32,7 +35,7 @@ def lapse_expired(*, today: date | None = None) -> int:
     today = today or date.today()
     licences = _locked(
         select(Licence).where(Licence.verification_state == VerificationState.VERIFIED,
-                              Licence.expires_on < today).order_by(Licence.id))
+                              Licence.expires_on < today).order_by(Licence.id), with_licences=True)
     for licence in licences:
         licence.verification_state = VerificationState.LAPSED
         audit.record("licence.lapsed", "licence", licence.id, actor=None,
@@ -74,14 +77,21 @@ def _when(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
+def _expiring_within(today: date | None, days: int) -> list:
+    today = today or date.today()
+    return [Licence.verification_state == VerificationState.VERIFIED,
+            Licence.expires_on >= today, Licence.expires_on <= today + timedelta(days=days)]
+
+
 def expiring(*, today: date | None = None, days: int = FIRST_REMINDER_DAYS) -> list[Licence]:
     """Verified licences expiring within ``days`` (soonest first)."""
-    today = today or date.today()
     return list(db.session.scalars(
-        select(Licence).where(Licence.verification_state == VerificationState.VERIFIED,
-                              Licence.expires_on >= today, Licence.expires_on <= today + timedelta(days=days))
-        .options(selectinload(Licence.practitioner))
+        select(Licence).where(*_expiring_within(today, days)).options(selectinload(Licence.practitioner))
         .order_by(Licence.expires_on, Licence.id)))
+
+
+def count_expiring(*, today: date | None = None, days: int = FIRST_REMINDER_DAYS) -> int:
+    return db.session.scalar(select(func.count()).select_from(Licence).where(*_expiring_within(today, days))) or 0
 
 
 def lapsed() -> list[Licence]:
@@ -90,3 +100,8 @@ def lapsed() -> list[Licence]:
         select(Licence).where(Licence.verification_state == VerificationState.LAPSED)
         .options(selectinload(Licence.practitioner))
         .order_by(Licence.expires_on.desc(), Licence.id.desc())))
+
+
+def count_lapsed() -> int:
+    return db.session.scalar(select(func.count()).select_from(Licence).where(
+        Licence.verification_state == VerificationState.LAPSED)) or 0

@@ -14,19 +14,21 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.models import AuditEvent, Licence, ListingState, Practitioner, User, VerificationState
+from directory.models import AuditEvent, Licence, ListingState, Practitioner, RosterEntry, User, VerificationState
 from directory.models._types import utcnow
 from directory.services import audit, jurisdictions, licence_checks
 from directory.services.licence_checks import FAIL, CheckResult, LicenceRecord
-from directory.services.licence_expiry import (expiring, lapse_expired, lapsed,  # noqa: F401
-                                               send_expiry_reminders)
+from directory.services.licence_expiry import (count_expiring, count_lapsed, expiring,
+                                               lapse_expired, lapsed, send_expiry_reminders)
 from directory.services.licence_mail import licence_label, tell_practitioner
 
-__all__ = ["ChecksFailed", "DecisionError", "LicenceInput", "approve", "check_input", "expiring",
-           "lapse_expired", "lapsed", "pending_queue", "recheck", "refresh_checks", "reinstate", "reject",
-           "request_changes", "send_expiry_reminders", "submit_licence", "suspend", "update_licence", "withdraw_licence"]
+__all__ = ["ChecksFailed", "DecisionError", "LicenceInput", "approve", "check_input", "count_expiring",
+           "count_lapsed", "current_checks", "expiring", "lapse_expired", "lapsed", "pending_queue", "recheck",
+           "reinstate", "reject", "request_changes", "send_expiry_reminders", "submit_licence", "suspend",
+           "update_licence", "withdraw_licence"]
 
 # What the practitioner states and an admin verifies: changing any of it needs a new review.
 VERIFIED_FIELDS = ("jurisdiction", "title", "number_normalized", "issued_on", "expires_on")
@@ -76,9 +78,10 @@ def _record_for(practitioner: Practitioner, data: LicenceInput) -> LicenceRecord
 
 
 def check_input(practitioner: Practitioner, data: LicenceInput, *, today: date | None = None,
-                licence_id: int | None = None) -> list[CheckResult]:
+                licence_id: int | None = None, roster: dict[str, RosterEntry] | None = None) -> list[CheckResult]:
+    """``roster``: the jurisdiction's entries by normalised number, when the caller has them."""
     return licence_checks.run_checks(_record_for(practitioner, _clean(data)), today=today or date.today(),
-                                     practitioner_id=practitioner.id, licence_id=licence_id)
+                                     practitioner_id=practitioner.id, licence_id=licence_id, roster=roster)
 
 
 def _checked(practitioner: Practitioner, data: LicenceInput, today: date | None,
@@ -91,7 +94,8 @@ def _checked(practitioner: Practitioner, data: LicenceInput, today: date | None,
 
 def _store_results(licence: Licence, results: list[CheckResult]) -> None:
     stored = [r.as_dict() for r in results]
-    # Assigning an equal list would still mark the licence dirty and reindex its practitioner.
+    # Assigning an equal list would still mark the licence dirty: an UPDATE (and a new
+    # updated_at) for nothing.
     if licence.check_results != stored:
         licence.check_results = stored
 
@@ -168,26 +172,26 @@ def withdraw_licence(licence: Licence, *, actor: User) -> None:
     db.session.commit()
 
 
-def recheck(licence: Licence, *, today: date | None = None) -> list[CheckResult]:
-    """Run the checks again on the licence as stored, and store the results (uncommitted)."""
+def current_checks(licence: Licence, *, today: date | None = None,
+                   roster: dict[str, RosterEntry] | None = None) -> list[CheckResult]:
+    """The checks run now on the licence as stored; nothing is saved."""
     data = LicenceInput(licence.jurisdiction, licence.title, licence.number, licence.issued_on,
                         licence.expires_on)
-    results = check_input(licence.practitioner, data, today=today, licence_id=licence.id)
+    return check_input(licence.practitioner, data, today=today, licence_id=licence.id, roster=roster)
+
+
+def recheck(licence: Licence, *, today: date | None = None,
+            roster: dict[str, RosterEntry] | None = None) -> list[CheckResult]:
+    """Run the checks again on the licence as stored, and store the results (uncommitted)."""
+    results = current_checks(licence, today=today, roster=roster)
     _store_results(licence, results)
-    return results
-
-
-def refresh_checks(licence: Licence, *, today: date | None = None) -> list[CheckResult]:
-    """Run and store the checks of a licence that has none yet (loaded in bulk, such as
-    the demo data), so its reviewer sees them. Approval runs them again in any case."""
-    results = recheck(licence, today=today)
-    db.session.commit()
     return results
 
 
 def pending_queue(limit: int = 100) -> list[Licence]:
     return list(db.session.scalars(
         select(Licence).where(Licence.verification_state == VerificationState.PENDING)
+        .options(selectinload(Licence.practitioner))
         .order_by(Licence.submitted_at, Licence.id).limit(limit)))
 
 

@@ -43,6 +43,9 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 10
 MAX_ERRORS = 100
+# Control characters other than tab and line breaks: no board writes them, and PostgreSQL
+# cannot store a NUL, so a row holding one is reported rather than saved.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,18 @@ def _describe_missing(missing: list[str]) -> str:
 
 
 def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older board exports are often Windows-1252/Latin-1; Latin-1 never fails to decode.
-        return data.decode("latin-1")
+    # Older board exports are often Windows-1252 (curly quotes in "O’Brien"), else Latin-1,
+    # which never fails to decode.
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _header(cell: str) -> str:
+    return _CONTROL.sub("", cell).strip()
 
 
 def parse_date(text: str) -> date | None:
@@ -131,7 +141,7 @@ def parse_date(text: str) -> date | None:
 
 def _find_header(rows: list[list[str]], given: dict[str, str] | None) -> tuple[int, dict[str, str]] | None:
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        headers = [h.strip() for h in row]
+        headers = [_header(h) for h in row]
         if given and not set(given.values()) <= set(headers):
             continue
         mapping = {**detect_mapping(headers), **(given or {})}
@@ -155,7 +165,7 @@ def _table(text: str, given: dict[str, str] | None) -> tuple[list[list[str]], in
         raise RosterFormatError("The file is empty.")
     # The likeliest header: the widest of the first rows (title lines above it are narrow).
     widest = max(first_rows[:HEADER_SEARCH_ROWS], key=lambda r: sum(1 for c in r if c.strip()))
-    headers = [h.strip() for h in widest]
+    headers = [_header(h) for h in widest]
     found = ", ".join(h for h in headers if h)
     if given:
         absent = sorted(set(given.values()) - set(headers))
@@ -169,7 +179,7 @@ def parse_roster(data: bytes, mapping: dict[str, str] | None = None
                  ) -> tuple[list[_Row], list[str], dict[str, str]]:
     """The file's rows (by normalised number, the last of duplicates kept), errors, and the mapping used."""
     rows, header_index, mapping = _table(_decode(data), mapping)
-    headers = [h.strip() for h in rows[header_index]]
+    headers = [_header(h) for h in rows[header_index]]
     mapped = set(mapping.values())
     found: dict[str, _Row] = {}
     errors: list[str] = []
@@ -177,6 +187,11 @@ def parse_roster(data: bytes, mapping: dict[str, str] | None = None
         if not any(c.strip() for c in raw):
             continue
         cells = {h: (raw[i].strip() if i < len(raw) else "") for i, h in enumerate(headers) if h}
+        garbled = [h for h, value in cells.items() if _CONTROL.search(value)]
+        if garbled:
+            errors.append(f"Row {offset}: control characters (such as a null byte) in {', '.join(garbled)}; "
+                          "skipped.")
+            continue
         number = cells.get(mapping["number"], "")
         if not normalise_number(number):
             errors.append(f"Row {offset}: no licence number; skipped.")
@@ -276,10 +291,11 @@ def import_roster(data: bytes, *, jurisdiction: str, source: str, filename: str,
     db.session.flush()
 
     licences = _licences(code)
-    # One flush at the end (one reindex) instead of one per licence whose results changed.
+    # Each re-check queries for duplicates; without this every query would first flush the
+    # licences re-checked so far. One flush at the end writes them all.
     with db.session.no_autoflush:
         for licence in licences:
-            licensing.recheck(licence, today=today)
+            licensing.recheck(licence, today=today, roster=entries)
     counts = _tally(licences, set(entries))
     unchanged = len(rows) - created - updated
     record.rows, record.created, record.updated, record.unchanged = len(rows), created, updated, unchanged
