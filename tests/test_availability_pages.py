@@ -254,6 +254,9 @@ def test_time_off_for_one_clinic_over_several_days(client, me):
     ({"first_day": "+1", "clinic_id": "abc"}, "clinic_id", "Choose one of your clinics"),
     ({"first_day": "+1", "note": "x" * 201}, "note", "at most 200 characters"),
     ({"first_day": "+1", "note": "a\x07b"}, "note", "control characters"),
+    ({"first_day": "9999-12-31"}, "first_day", "within the next two years"),
+    ({"first_day": "+1", "last_day": "9999-12-31"}, "last_day", "within the next two years"),
+    ({"first_day": "+800", "last_day": "+801"}, "first_day", "within the next two years"),
 ])
 def test_time_off_errors_are_shown_and_nothing_is_saved(client, me, data, field, fragment):
     other = create_practitioner()
@@ -300,7 +303,7 @@ def test_preview_lists_each_clinic_in_its_own_zone(client, me):
     headings = [a.get("id") for a in page.find("h3")]
     assert f"preview-{me.clinics[0].id}" in headings and f"preview-{honolulu.id}" in headings
     assert "Times in Hawaii-Aleutian Standard Time (Pacific/Honolulu)" in page.text
-    assert "2:00 PM" in page.text  # Honolulu's hours shown in Honolulu time
+    assert "2:00 PM HST" in page.text  # Honolulu's hours shown in Honolulu time
     assert "First visits (60 min)" in page.text and "Follow-ups (45 min)" in page.text
 
 

@@ -1,13 +1,14 @@
 """The practitioner's own pages: profile, clinics, publishing, preview and who may use them."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import Clinic, ListingState, Practitioner, Role, VerificationState
+from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, ListingState,
+                              Practitioner, Role, VerificationState)
 from directory.services import geo
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 from tests.helpers_auth import login_as
@@ -303,6 +304,60 @@ def test_delete_clinic_asks_first(client, me):
     assert "Mission Acupuncture (San Francisco, CA) has been deleted." in page_of(client.get("/practice/clinics")).text
 
 
+def _appointment(clinic: Clinic, status: AppointmentStatus, starts_in: timedelta) -> Appointment:
+    start = datetime.now(timezone.utc).replace(microsecond=0) + starts_in
+    appointment = Appointment(
+        practitioner_id=clinic.practitioner_id, clinic_id=clinic.id, patient_id=create_user().id,
+        starts_at=start, ends_at=start + timedelta(minutes=45), kind=AppointmentKind.FOLLOW_UP,
+        status=status, intake={"reason": "test"})
+    db.session.add(appointment)
+    db.session.commit()
+    return appointment
+
+
+def test_a_clinic_with_upcoming_appointments_is_not_deleted(client, me):
+    clinic = add_clinic(me, name="Mission")
+    db.session.commit()
+    _appointment(clinic, AppointmentStatus.REQUESTED, timedelta(days=2))
+    _appointment(clinic, AppointmentStatus.CONFIRMED, timedelta(days=3))
+    _appointment(clinic, AppointmentStatus.CANCELLED, timedelta(days=4))  # not counted
+    url = f"/practice/clinics/{clinic.id}/delete"
+
+    confirm = page_of(client.get(url))
+    assert_accessible_layout(confirm)
+    assert "2 upcoming appointments at this clinic are requested or confirmed." in confirm.text
+    assert confirm.find("a", href="/practice/appointments")
+    assert not confirm.find("form", action=url)
+
+    refused = page_of(client.post(url), 400)
+    assert ("Mission (San Francisco, CA) has 2 upcoming appointments requested or confirmed. "
+            "Decline or cancel them before deleting the clinic.") in refused.text
+    assert clinic_count() == 1
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == 3
+
+
+def test_a_clinic_whose_appointments_are_over_or_cancelled_can_be_deleted(client, me):
+    clinic = add_clinic(me, name="Mission")
+    db.session.commit()
+    _appointment(clinic, AppointmentStatus.CONFIRMED, -timedelta(days=2))  # seen already
+    _appointment(clinic, AppointmentStatus.DECLINED, timedelta(days=2))
+    confirm = page_of(client.get(f"/practice/clinics/{clinic.id}/delete"))
+    assert "upcoming appointment" not in confirm.text
+    assert client.post(f"/practice/clinics/{clinic.id}/delete").status_code == 302
+    assert clinic_count() == 0
+
+
+def test_a_clinic_without_a_name_is_named_by_its_place_once(client, me):
+    clinic = add_clinic(me, name="")
+    db.session.commit()
+    for url in ("/practice", "/practice/clinics", "/practice/availability"):
+        text = page_of(client.get(url)).text
+        assert "San Francisco, San Francisco" not in text, url
+        assert "San Francisco, CA" in text, url
+    assert client.post(f"/practice/clinics/{clinic.id}/delete").status_code == 302
+    assert "San Francisco, CA has been deleted." in page_of(client.get("/practice/clinics")).text
+
+
 # --- ownership and roles -------------------------------------------------------------
 
 def test_another_practitioners_clinic_is_not_found(client, app):
@@ -429,6 +484,20 @@ def test_a_suspended_practitioner_cannot_publish_or_unpublish(client, app):
         assert practitioner.listing_state is ListingState.SUSPENDED
 
 
+def test_a_suspended_practitioner_is_told_why_their_clinics_are_not_shown(client, app):
+    practitioner = create_practitioner(listing_state=ListingState.SUSPENDED)
+    login_as(client, practitioner.user)
+    text = page_of(client.get("/practice/clinics")).text
+    assert "Not shown: an administrator has suspended your listing." in text
+    assert "not published" not in text
+
+
+def test_a_draft_practitioners_clinics_are_not_shown_until_published(client, app):
+    practitioner = create_practitioner(listing_state=ListingState.DRAFT)
+    login_as(client, practitioner.user)
+    assert "Not shown: your profile is not published." in page_of(client.get("/practice/clinics")).text
+
+
 def test_listed_practitioner_sees_where_they_are_shown_and_where_not(client, app):
     practitioner = create_practitioner(
         clinics=[{"name": "Mission"}, {"name": "Midtown", "city": "New York", "region": "NY",
@@ -470,6 +539,17 @@ def test_preview_marks_which_clinics_are_shown(client, app):
     assert page.text.count("Shown in search") == 1 and page.text.count("Not shown in search") == 1
     public = page_of(client.get(f"/practitioners/{practitioner.id}"))
     assert "Midtown" not in public.text and "Preview" not in public.text
+
+
+def test_preview_lists_current_licences_by_place_name(client, app):
+    practitioner = create_practitioner(licences=[
+        {"jurisdiction": "US-NY"}, {"jurisdiction": "US-CA"},
+        {"jurisdiction": "US-AZ", "verification_state": VerificationState.PENDING}])
+    login_as(client, practitioner.user)
+    text = page_of(client.get("/practice/preview")).text
+    licences = text[text.index("Verified licences"):]
+    assert licences.index("California") < licences.index("New York")
+    assert "Arizona" not in licences
 
 
 def test_a_practitioner_account_without_a_profile_gets_not_found(client, app):

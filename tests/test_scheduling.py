@@ -7,10 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, select
+from werkzeug.exceptions import NotFound
 
+from directory.auth.access import own_or_404
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AvailabilityRule, Clinic,
                               Practitioner, TimeOff)
+from directory.models._types import as_utc
 from directory.services import scheduling
 from directory.services.schedule_view import upcoming_by_clinic, zone_label
 from directory.services.scheduling import AvailabilityError, free_slots, is_free
@@ -234,8 +237,8 @@ def test_time_off_for_one_clinic_is_whole_local_days(app):
     clinic = practitioner.clinics[0]
     entry = scheduling.add_time_off(practitioner, first_day=MONDAY + timedelta(days=1),
                                     last_day=MONDAY + timedelta(days=2), clinic_id=clinic.id, note="Course")
-    assert scheduling.as_utc(entry.starts_at) == la(MONDAY + timedelta(days=1), 0)
-    assert scheduling.as_utc(entry.ends_at) == la(MONDAY + timedelta(days=3), 0)
+    assert as_utc(entry.starts_at) == la(MONDAY + timedelta(days=1), 0)
+    assert as_utc(entry.ends_at) == la(MONDAY + timedelta(days=3), 0)
     days = {s.local_start(ZoneInfo(LA)).date() for s in free_slots(practitioner, start=MONDAY, days=4, now=NOW)}
     assert days == {MONDAY, MONDAY + timedelta(days=3)}
     assert scheduling.time_off_days(entry, [ZoneInfo(LA)]) == (MONDAY + timedelta(days=1), MONDAY + timedelta(days=2))
@@ -260,8 +263,8 @@ def test_time_off_for_all_clinics_covers_each_zones_whole_days(app):
     scheduling.set_weekly_hours(new_york, EVERY_DAY)
     entry = scheduling.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
     ny = ZoneInfo("America/New_York")
-    assert scheduling.as_utc(entry.starts_at) == datetime.combine(MONDAY, time(0), tzinfo=ny)
-    assert scheduling.as_utc(entry.ends_at) == la(MONDAY + timedelta(days=1), 0)
+    assert as_utc(entry.starts_at) == datetime.combine(MONDAY, time(0), tzinfo=ny)
+    assert as_utc(entry.ends_at) == la(MONDAY + timedelta(days=1), 0)
     assert scheduling.time_off_days(entry, [ZoneInfo(LA), ny]) == (MONDAY, MONDAY)
     slots = free_slots(practitioner, start=MONDAY - timedelta(days=1), days=3, now=NOW)
     for clinic, tz in ((practitioner.clinics[0], ZoneInfo(LA)), (new_york, ny)):
@@ -281,8 +284,9 @@ def test_removing_time_off_brings_the_slots_back(app):
     practitioner = practitioner_with(EVERY_DAY)
     entry = scheduling.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
     assert free_slots(practitioner, start=MONDAY, days=1, now=NOW) == []
-    assert scheduling.find_time_off(practitioner, entry.id) is entry
-    assert scheduling.find_time_off(practitioner_with({}), entry.id) is None
+    assert own_or_404(TimeOff, entry.id, practitioner_id=practitioner.id) is entry
+    with pytest.raises(NotFound):
+        own_or_404(TimeOff, entry.id, practitioner_id=practitioner_with({}).id)
     scheduling.remove_time_off(entry)
     assert len(free_slots(practitioner, start=MONDAY, days=1, now=NOW)) == 6
 
@@ -291,6 +295,9 @@ def test_removing_time_off_brings_the_slots_back(app):
     (MONDAY, MONDAY - timedelta(days=1), "own", "last_day"),
     (MONDAY, MONDAY + timedelta(days=366), "own", "last_day"),
     (MONDAY, MONDAY, "other", "clinic_id"),
+    # The end of the calendar: refused, not an overflow.
+    (date.max, date.max, "own", "first_day"),
+    (date.today(), date.max, "own", "last_day"),
 ])
 def test_time_off_validation(app, first, last, clinic, field):
     practitioner = practitioner_with(EVERY_DAY)
@@ -308,7 +315,7 @@ def test_weekly_hours_replace_the_old_ones(app):
     practitioner = practitioner_with({0: [(time(9), time(12))], 2: [(time(13), time(17))]})
     clinic = practitioner.clinics[0]
     scheduling.set_weekly_hours(clinic, {1: [(time(14), time(18)), (time(8), time(12))]})
-    hours = scheduling.weekly_hours(clinic)
+    hours = scheduling.weekly_hours(practitioner)[clinic.id]
     assert hours[1] == [(time(8), time(12)), (time(14), time(18))]
     assert all(hours[day] == [] for day in (0, 2, 3, 4, 5, 6))
 
@@ -330,9 +337,24 @@ def test_weekly_hours_validation_saves_nothing(app, ranges, fragment):
     assert [(r.weekday, r.start_time) for r in db.session.scalars(select(AvailabilityRule))] == [(0, time(9))]
 
 
+def test_weekly_hours_of_every_clinic_in_one_query(app):
+    practitioner = practitioner_with({0: [(time(9), time(12))]})
+    closed = add_clinic(practitioner, name="Closed")
+    east = add_clinic(practitioner, name="East", timezone="America/New_York")
+    db.session.commit()
+    scheduling.set_weekly_hours(east, {6: [(time(14), time(16)), (time(8), time(10))]})
+    assert len(practitioner.clinics) == 3  # loaded already, as on the availability page
+    queries, hours = QueryCounter().count(lambda: scheduling.weekly_hours(practitioner))
+    assert queries == 1
+    assert hours[practitioner.clinics[0].id][0] == [(time(9), time(12))]
+    assert hours[closed.id] == {day: [] for day in range(7)}
+    assert hours[east.id][6] == [(time(8), time(10)), (time(14), time(16))]
+
+
 def test_touching_ranges_are_allowed(app):
     practitioner = practitioner_with({0: [(time(9), time(12)), (time(12), time(13))]})
-    assert scheduling.weekly_hours(practitioner.clinics[0])[0] == [(time(9), time(12)), (time(12), time(13))]
+    hours = scheduling.weekly_hours(practitioner)[practitioner.clinics[0].id]
+    assert hours[0] == [(time(9), time(12)), (time(12), time(13))]
 
 
 LIMITS = {"initial_minutes": (15, 240), "follow_up_minutes": (15, 240), "buffer_minutes": (0, 120),
@@ -440,8 +462,8 @@ def test_upcoming_by_clinic_groups_by_local_day(app):
     [listing] = upcoming_by_clinic(practitioner, days=3, kind=INITIAL, now=now)
     assert listing.zone_label == "Eastern Time (America/New_York)"
     assert [d.day for d in listing.days] == [date(2026, 10, 31), AUTUMN, date(2026, 11, 2)]
-    assert [d.offsets_change for d in listing.days] == [False, True, False]
-    assert [listing.label(d.initial[0]) for d in listing.days] == ["9:00 AM", "9:00 AM EST", "9:00 AM"]
+    # Every time says its zone's abbreviation, so the clock change shows in the preview.
+    assert [d.initial for d in listing.days] == [["9:00 AM EDT"], ["9:00 AM EST"], ["9:00 AM EST"]]
 
 
 # --- a constant number of queries ----------------------------------------------------

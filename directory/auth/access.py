@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
 from directory.extensions import db, login_manager
 from directory.models import Practitioner, Role
-from sqlalchemy import select
+from directory.services.profiles import MAX_ID
 
 F = TypeVar("F", bound=Callable)
+M = TypeVar("M")
 
 
 def role_required(*roles: Role) -> Callable[[F], F]:
@@ -36,3 +38,13 @@ def current_practitioner() -> Practitioner:
     if practitioner is None:
         abort(404)
     return practitioner
+
+
+def own_or_404(model: type[M], object_id: int, **owner: Any) -> M:
+    """Row ``object_id`` of ``model`` when its columns match ``owner`` (e.g.
+    ``practitioner_id=practitioner.id``); anyone else's is "not found", so ids reveal nothing."""
+    found = (db.session.scalars(select(model).filter_by(id=object_id, **owner)).first()
+             if 0 < object_id <= MAX_ID else None)
+    if found is None:
+        abort(404)
+    return found

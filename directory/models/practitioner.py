@@ -97,3 +97,9 @@ class Clinic(db.Model):
     def jurisdiction(self) -> str:
         """ISO 3166-2 code of the place whose licence this clinic needs."""
         return f"{self.country}-{self.region}".upper()
+
+    @property
+    def label(self) -> str:
+        """"Mission Acupuncture (San Francisco, CA)"; "San Francisco, CA" for a clinic without a name."""
+        place = f"{self.city}, {self.region}"
+        return f"{self.name} ({place})" if self.name else place

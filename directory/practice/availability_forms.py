@@ -12,8 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from directory.practice.forms import PlainDateField, WholeNumberField, _plain_text, _strip
-from directory.services.scheduling import DAY_KEYS, DAY_NAMES, SETTING_LIMITS
+from directory.practice.forms import PlainDateField, WholeNumberField
+from directory.services.scheduling import (DAY_KEYS, DAY_NAMES, SETTING_LIMITS, TIME_OFF_DAYS_AHEAD,
+                                           TIME_OFF_TOO_FAR)
+from directory.web import plain_text, strip
 
 _TIME = r"(\d{1,2})(?:[:.](\d{2}))?(?:\s*([ap])\.?m?\.?)?"
 _RANGE_RE = re.compile(rf"\s*{_TIME}\s*(?:-|–|—|to)\s*{_TIME}\s*", re.IGNORECASE)
@@ -101,12 +103,17 @@ class SettingsForm(FlaskForm):
         return {name: self[name].data for name in SETTING_LIMITS}
 
 
+def _not_too_far(field) -> None:
+    if field.data is not None and field.data > date.today() + timedelta(days=TIME_OFF_DAYS_AHEAD):
+        raise ValidationError(TIME_OFF_TOO_FAR)
+
+
 class TimeOffForm(FlaskForm):
     first_day = PlainDateField("First day", message=DATE_MESSAGE)
     last_day = PlainDateField("Last day", message=DATE_MESSAGE, validators=[Optional()])
     clinic_id = SelectField("Where", default="", validate_choice=False)
-    note = StringField("Note", filters=[_strip], validators=[
-        _plain_text(), Length(max=200, message="Use at most 200 characters.")],
+    note = StringField("Note", filters=[strip], validators=[
+        plain_text(), Length(max=200, message="Use at most 200 characters.")],
         render_kw={"maxlength": 200})
 
     def validate_first_day(self, field):
@@ -115,6 +122,10 @@ class TimeOffForm(FlaskForm):
         # "Today" differs by zone: a day that is still today anywhere in the US is accepted.
         if (self.last_day.data or field.data) < date.today() - timedelta(days=1):
             raise ValidationError("These days are over already: choose days from today on.")
+        _not_too_far(field)
+
+    def validate_last_day(self, field):
+        _not_too_far(field)
 
     def validate_clinic_id(self, field):
         if field.data not in {choice.value for choice in self.clinic_id.choices}:

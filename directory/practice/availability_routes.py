@@ -3,29 +3,19 @@ a preview of the slots they produce. One page, several forms; a form with a prob
 shown again on that page with its errors, and nothing of it is saved."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from wtforms import SelectChoice
 
 from directory import presenters
-from directory.auth.access import current_practitioner
-from directory.models import Clinic, Practitioner
+from directory.auth.access import current_practitioner, own_or_404
+from directory.models import Clinic, Practitioner, TimeOff
 from directory.practice import bp
 from directory.practice.availability_forms import HOURS_HINT, HoursForm, SettingsForm, TimeOffForm
-from directory.practice.forms import ConfirmForm
-from directory.services import listing_status, practice, schedule_view, scheduling
-from directory.services.profiles import MAX_ID
+from directory.services import schedule_view, scheduling
 from directory.services.scheduling import DAY_KEYS
 from directory.web import form_errors
 
 PREVIEW_DAYS = 14
-
-
-def _own_clinic(practitioner: Practitioner, clinic_id: int) -> Clinic:
-    # Another practitioner's clinic is "not found", so ids reveal nothing.
-    clinic = practice.find_clinic(practitioner, clinic_id) if 0 < clinic_id <= MAX_ID else None
-    if clinic is None:
-        abort(404)
-    return clinic
 
 
 def _prefix(clinic_id: int) -> str:
@@ -35,7 +25,7 @@ def _prefix(clinic_id: int) -> str:
 def _time_off_form(practitioner: Practitioner, *, submitted: bool) -> TimeOffForm:
     form = TimeOffForm() if submitted else TimeOffForm(formdata=None)
     form.clinic_id.choices = [SelectChoice("", "All clinics")] + [
-        SelectChoice(str(c.id), listing_status.clinic_label(c)) for c in practitioner.clinics]
+        SelectChoice(str(c.id), c.label) for c in practitioner.clinics]
     return form
 
 
@@ -50,7 +40,7 @@ def _time_off_rows(practitioner: Practitioner) -> list[dict]:
             continue
         first, last = scheduling.time_off_days(entry, zones)
         rows.append({"entry": entry, "first": first, "last": last,
-                     "where": listing_status.clinic_label(clinic) if clinic else "All clinics"})
+                     "where": clinic.label if clinic else "All clinics"})
     return rows
 
 
@@ -58,11 +48,11 @@ def _page(practitioner: Practitioner, *, hours_form: HoursForm | None = None, ho
           settings_form: SettingsForm | None = None, time_off_form: TimeOffForm | None = None,
           errors: dict[str, str] | None = None, error_form=None, code: int = 200):
     clinics = []
+    hours = scheduling.weekly_hours(practitioner)
     for clinic in practitioner.clinics:
         form = hours_form if clinic.id == hours_clinic_id else HoursForm.initial(
-            scheduling.weekly_hours(clinic), _prefix(clinic.id))
-        # The field macro looks errors up by the (prefixed) field name.
-        field_errors = {form[k].name: v for k, v in (errors or {}).items() if k in form._fields} \
+            hours[clinic.id], _prefix(clinic.id))
+        field_errors = {k: v for k, v in (errors or {}).items() if k in form._fields} \
             if form is hours_form else {}
         clinics.append({"clinic": clinic, "form": form, "zone": schedule_view.zone_label(clinic.timezone),
                         "errors": field_errors})
@@ -94,20 +84,20 @@ def availability():
 @bp.post("/availability/clinics/<int:clinic_id>/hours")
 def availability_hours(clinic_id: int):
     practitioner = current_practitioner()
-    clinic = _own_clinic(practitioner, clinic_id)
+    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id)
     form = HoursForm(prefix=_prefix(clinic.id))
     if form.validate_on_submit():
         try:
             scheduling.set_weekly_hours(clinic, form.hours())
-        except scheduling.AvailabilityError:
-            pass
+        except scheduling.AvailabilityError as exc:
+            found = exc.errors
         else:
-            flash(f"Weekly hours saved for {listing_status.clinic_label(clinic)}.", "success")
+            flash(f"Weekly hours saved for {clinic.label}.", "success")
             return redirect(url_for(".availability", _anchor=f"hours-{clinic.id}"))
-    # Every day's problem at once: what could not be read, and the rules over what could.
-    found = {**scheduling.hours_errors(form.hours()), **form_errors(form)}
-    errors = {key: found[key] for key in [*DAY_KEYS, *found] if key in found} or {
-        "mon": "The form could not be read. Try again."}
+    else:
+        # Every day's problem at once: what could not be read, and the rules over what could.
+        found = {**scheduling.hours_errors(form.hours()), **form_errors(form)}
+    errors = {key: found[key] for key in [*DAY_KEYS, *found] if key in found}
     return _page(practitioner, hours_form=form, hours_clinic_id=clinic.id, errors=errors, error_form=form,
                  code=400)
 
@@ -125,7 +115,7 @@ def availability_settings():
         else:
             flash("Booking settings saved.", "success")
             return redirect(url_for(".availability", _anchor="settings"))
-    errors = {**form_errors(form), **errors} or {"initial_minutes": "The form could not be read. Try again."}
+    errors = {**form_errors(form), **errors}
     return _page(practitioner, settings_form=form, errors=errors, error_form=form, code=400)
 
 
@@ -144,18 +134,14 @@ def time_off_add():
         else:
             flash("Time off added: no slots are offered on those days.", "success")
             return redirect(url_for(".availability", _anchor="time-off"))
-    errors = {**form_errors(form), **errors} or {"first_day": "The form could not be read. Try again."}
+    errors = {**form_errors(form), **errors}
     return _page(practitioner, time_off_form=form, errors=errors, error_form=form, code=400)
 
 
 @bp.post("/availability/time-off/<int:time_off_id>/remove")
 def time_off_remove(time_off_id: int):
     practitioner = current_practitioner()
-    entry = scheduling.find_time_off(practitioner, time_off_id) if 0 < time_off_id <= MAX_ID else None
-    if entry is None:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    entry = own_or_404(TimeOff, time_off_id, practitioner_id=practitioner.id)
     scheduling.remove_time_off(entry)
     flash("Time off removed.", "success")
     return redirect(url_for(".availability", _anchor="time-off"))

@@ -1,26 +1,17 @@
 """The practitioner's clinic locations: list, add, edit and delete."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 
-from directory.auth.access import current_practitioner
+from directory.auth.access import current_practitioner, own_or_404
 from directory.models import Clinic, Practitioner
 from directory.practice import bp
-from directory.practice.forms import ClinicForm, ConfirmForm
+from directory.practice.forms import ClinicForm
 from directory.services import listing_status, practice
-from directory.services.profiles import MAX_ID
-from directory.web import form_errors
+from directory.web import ConfirmForm, form_errors
 
 # The service names the model's fields; the form chooses state and country together.
 _FORM_FIELD = {"region": "jurisdiction", "country": "jurisdiction"}
-
-
-def _own_clinic(practitioner: Practitioner, clinic_id: int) -> Clinic:
-    # Another practitioner's clinic is "not found", so ids reveal nothing.
-    clinic = practice.find_clinic(practitioner, clinic_id) if 0 < clinic_id <= MAX_ID else None
-    if clinic is None:
-        abort(404)
-    return clinic
 
 
 @bp.get("/clinics")
@@ -48,9 +39,9 @@ def _clinic_form(practitioner: Practitioner, clinic: Clinic | None):
             errors[_FORM_FIELD.get(exc.field, exc.field) if exc.field else "location"] = exc.message
         else:
             if saved.place is None:
-                flash(f"{listing_status.clinic_label(saved.clinic)} has been saved.", "success")
+                flash(f"{saved.clinic.label} has been saved.", "success")
             else:
-                flash(f"{listing_status.clinic_label(saved.clinic)} has been saved. We placed it at "
+                flash(f"{saved.clinic.label} has been saved. We placed it at "
                       f"{practice.place_label(saved.place)}; its time zone is {saved.clinic.timezone}.",
                       "success")
             return redirect(url_for(".clinics"))
@@ -67,21 +58,25 @@ def clinic_new():
 @bp.route("/clinics/<int:clinic_id>/edit", methods=["GET", "POST"])
 def clinic_edit(clinic_id: int):
     practitioner = current_practitioner()
-    return _clinic_form(practitioner, _own_clinic(practitioner, clinic_id))
+    return _clinic_form(practitioner, own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id))
 
 
 @bp.route("/clinics/<int:clinic_id>/delete", methods=["GET", "POST"])
 def clinic_delete(clinic_id: int):
     practitioner = current_practitioner()
-    clinic = _own_clinic(practitioner, clinic_id)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        label = listing_status.clinic_label(clinic)
-        practice.delete_clinic(practitioner, clinic)
-        flash(f"{label} has been deleted.", "success")
-        return redirect(url_for(".clinics"))
+    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":  # CSRFProtect has checked the token
+        label = clinic.label
+        try:
+            practice.delete_clinic(practitioner, clinic)
+        except practice.ClinicError as exc:
+            errors["clinic"] = exc.message
+        else:
+            flash(f"{label} has been deleted.", "success")
+            return redirect(url_for(".clinics"))
     status = listing_status.listing_status(practitioner)
     shown = clinic.id in status.shown_clinic_ids
-    return render_template("practice/clinic_delete.html", clinic=clinic, form=form, shown=shown,
-                           last_shown=shown and len(status.shown_clinics) == 1,
-                           errors=form_errors(form))
+    return render_template("practice/clinic_delete.html", clinic=clinic, form=ConfirmForm(formdata=None),
+                           shown=shown, last_shown=shown and len(status.shown_clinics) == 1, errors=errors,
+                           appointments=practice.open_appointment_count(clinic)), 400 if errors else 200

@@ -3,7 +3,6 @@ database or the geocoder live in directory.services.practice."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValid
 from directory.data.places import CANADIAN_PROVINCES, US_STATES
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, INSURANCE, LANGUAGES, TECHNIQUES
 from directory.presenters import money
+from directory.web import plain_text, strip
 
 MAX_FEE_CENTS = 2_000_00
 MAX_YEARS = 70
@@ -23,23 +23,8 @@ _MONEY_RE = re.compile(r"([0-9]{1,7})(?:\.([0-9]{1,2}))?")
 _PHONE_RE = re.compile(r"[0-9+().\- ]*")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _one_newline_style(value):
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-def _plain_text(multiline: bool = False):
-    """Refuse control characters: nobody types them, and PostgreSQL cannot store a NUL."""
-    allowed = {"\n", "\t"} if multiline else set()
-
-    def check(form, field):
-        if isinstance(field.data, str) and any(
-                unicodedata.category(c) == "Cc" and c not in allowed for c in field.data):
-            raise StopValidation("Remove the control characters (such as a null byte) from this text.")
-    return check
 
 
 def _digits_only(value):
@@ -141,22 +126,22 @@ def _not_in_future(form, field):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Display name", filters=[_strip], validators=[
-        _plain_text(), DataRequired("Enter your display name."),
+    display_name = StringField("Display name", filters=[strip], validators=[
+        plain_text(), DataRequired("Enter your display name."),
         Length(max=120, message="Use at most 120 characters."),
     ], render_kw={"autocomplete": "name"})
-    credentials = StringField("Credential letters", filters=[_strip], validators=[
-        _plain_text(), Length(max=120, message="Use at most 120 characters.")])
-    bio = TextAreaField("Biography", filters=[_strip, _one_newline_style], validators=[
-        _plain_text(multiline=True), Length(max=MAX_BIO, message=f"Use at most {MAX_BIO} characters."),
+    credentials = StringField("Credential letters", filters=[strip], validators=[
+        plain_text(), Length(max=120, message="Use at most 120 characters.")])
+    bio = TextAreaField("Biography", filters=[strip, _one_newline_style], validators=[
+        plain_text(multiline=True), Length(max=MAX_BIO, message=f"Use at most {MAX_BIO} characters."),
     ], render_kw={"rows": 8})
     years_chronic_pain = WholeNumberField(
         "Years treating chronic pain", message=f"Enter a whole number of years from 0 to {MAX_YEARS}.",
         validators=[_required("Enter how many years you have treated chronic pain (0 if less than one)."),
                     _between(0, MAX_YEARS, f"Enter a whole number of years from 0 to {MAX_YEARS}.")],
         render_kw={"inputmode": "numeric"})
-    back_pain_focus = StringField("Back-pain focus", filters=[_strip], validators=[
-        _plain_text(), Length(max=300, message="Use at most 300 characters.")])
+    back_pain_focus = StringField("Back-pain focus", filters=[strip], validators=[
+        plain_text(), Length(max=300, message="Use at most 300 characters.")])
     techniques = CheckboxGroupField(
         "Techniques", choices=[SelectChoice(*item) for item in TECHNIQUES.items()])
     complementary_therapies = CheckboxGroupField(
@@ -171,10 +156,10 @@ class ProfileForm(FlaskForm):
     fee_follow_up_cents = MoneyField("Follow-up visit fee", render_kw={"inputmode": "decimal"})
     sliding_scale = BooleanField("I offer a sliding scale")
     accepting_new_patients = BooleanField("I am accepting new patients")
-    npi = StringField("NPI number", filters=[_strip, _digits_only], validators=[
+    npi = StringField("NPI number", filters=[strip, _digits_only], validators=[
         Optional(), Regexp(r"[0-9]{10}\Z", message="An NPI number has exactly 10 digits.")],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    nccaom_id = StringField("NCCAOM diplomate number", filters=[_strip, _digits_only], validators=[
+    nccaom_id = StringField("NCCAOM diplomate number", filters=[strip, _digits_only], validators=[
         Optional(), Regexp(r"[1-9][0-9]{2,5}\Z",
                            message="An NCCAOM diplomate number has 3 to 6 digits and does not start with 0.")],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -208,24 +193,24 @@ REGION_CHOICES = [SelectChoice("", "Choose a state or province")] + [
 
 
 class ClinicForm(FlaskForm):
-    name = StringField("Clinic name", filters=[_strip], validators=[
-        _plain_text(), Length(max=120, message="Use at most 120 characters."),
+    name = StringField("Clinic name", filters=[strip], validators=[
+        plain_text(), Length(max=120, message="Use at most 120 characters."),
     ], render_kw={"autocomplete": "organization"})
-    address = StringField("Street address", filters=[_strip], validators=[
-        _plain_text(), Length(max=200, message="Use at most 200 characters."),
+    address = StringField("Street address", filters=[strip], validators=[
+        plain_text(), Length(max=200, message="Use at most 200 characters."),
     ], render_kw={"autocomplete": "street-address"})
-    city = StringField("Town or city", filters=[_strip], validators=[
-        _plain_text(), DataRequired("Enter the town or city."),
+    city = StringField("Town or city", filters=[strip], validators=[
+        plain_text(), DataRequired("Enter the town or city."),
         Length(max=100, message="Use at most 100 characters."),
     ], render_kw={"autocomplete": "address-level2"})
     jurisdiction = SelectField("State or province", choices=REGION_CHOICES, default="", validate_choice=False,
                                validators=[DataRequired("Choose the state or province.")])
-    postal_code = StringField("ZIP or postal code", filters=[_strip], validators=[
-        _plain_text(), DataRequired("Enter the ZIP or postal code."),
+    postal_code = StringField("ZIP or postal code", filters=[strip], validators=[
+        plain_text(), DataRequired("Enter the ZIP or postal code."),
         Length(max=12, message="Use at most 12 characters."),
     ], render_kw={"autocomplete": "postal-code"})
-    phone = StringField("Phone", filters=[_strip], validators=[
-        _plain_text(), Length(max=30, message="Use at most 30 characters."),
+    phone = StringField("Phone", filters=[strip], validators=[
+        plain_text(), Length(max=30, message="Use at most 30 characters."),
         Regexp(_PHONE_RE.pattern + r"\Z", message="Use only digits, spaces and + ( ) - ."),
     ], render_kw={"autocomplete": "tel", "type": "tel"})
 
@@ -250,10 +235,6 @@ class ClinicForm(FlaskForm):
 
 class ListingForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
-
-
-class ConfirmForm(FlaskForm):
-    """No fields: a POST with a CSRF token, for delete buttons."""
 
 
 class PhotoForm(FlaskForm):

@@ -11,9 +11,9 @@ from directory import presenters
 from directory.auth.access import current_practitioner, role_required
 from directory.models import ListingState, Practitioner, Role
 from directory.practice import bp
-from directory.practice.forms import ConfirmForm, ListingForm, PhotoForm, ProfileForm
+from directory.practice.forms import ListingForm, PhotoForm, ProfileForm
 from directory.services import listing_status, photos, practice, profiles
-from directory.web import form_errors
+from directory.web import ConfirmForm, form_errors
 
 
 @bp.before_request
@@ -94,10 +94,9 @@ def preview():
     practitioner = current_practitioner()
     today = date.today()
     status = listing_status.listing_status(practitioner, today)
-    licences = sorted((lic for lic in practitioner.licences if lic.is_current(today)),
-                      key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
     return render_template("practitioners/profile.html", practitioner=practitioner,
-                           clinics=list(practitioner.clinics), licences=licences, p=presenters,
+                           clinics=list(practitioner.clinics), p=presenters,
+                           licences=profiles.shown_licences(practitioner, today),
                            certifications=profiles.certifications(practitioner, today), preview=status)
 
 
@@ -129,11 +128,9 @@ def photo():
 @bp.post("/photo/delete")
 def photo_delete():
     practitioner = current_practitioner()
-    if ConfirmForm().validate_on_submit():
-        had_photo = practitioner.photo_key is not None
-        photos.remove_photo(practitioner, photo_dir=current_app.config["PHOTO_DIR"])
-        if had_photo:
-            flash("Your photo has been removed.", "success")
-    else:
-        flash("The page had expired, so nothing was removed. Please try again.", "error")
+    # CSRFProtect has checked the form's token before this runs.
+    had_photo = practitioner.photo_key is not None
+    photos.remove_photo(practitioner, photo_dir=current_app.config["PHOTO_DIR"])
+    if had_photo:
+        flash("Your photo has been removed.", "success")
     return redirect(url_for(".photo"))

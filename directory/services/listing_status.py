@@ -52,28 +52,23 @@ class ListingStatus:
         return {c.id for c in self.shown_clinics}
 
     @property
-    def hidden_clinics(self) -> list[ClinicStatus]:
-        return [c for c in self.clinics if not c.shown]
-
-    @property
     def can_publish(self) -> bool:
         return self.state is ListingState.DRAFT and not self.blockers
 
 
-REQUIRED_FIELDS = (
-    ("display_name", "Add your display name: it is the name patients see."),
-    ("credentials", "Add your credential letters (for example L.Ac.)."),
-    ("bio", "Write a short biography: patients read it before they choose."),
-)
+# Fields a published profile cannot do without: the reason shown while one is missing, and
+# the error beside it when the profile form of a published profile leaves it blank.
+REQUIRED_FIELDS = {
+    "display_name": ("Add your display name: it is the name patients see.", "Enter your display name."),
+    "credentials": ("Add your credential letters (for example L.Ac.).",
+                    "Enter your credential letters: a published profile shows them."),
+    "bio": ("Write a short biography: patients read it before they choose.",
+            "Write a short biography: a published profile shows it."),
+}
 
 # When several licences for one place fall short, say the one closest to listing.
 _PRIORITY = {VerificationState.PENDING: 0, VerificationState.NEEDS_CHANGES: 1,
              VerificationState.VERIFIED: 2, VerificationState.LAPSED: 3, VerificationState.REJECTED: 4}
-
-
-def clinic_label(clinic: Clinic) -> str:
-    place = f"{clinic.city}, {clinic.region}"
-    return f"{clinic.name} ({place})" if clinic.name else place
 
 
 def _closest(licences: list[Licence]) -> Licence:
@@ -121,7 +116,8 @@ def licence_fix(licences: list[Licence], jurisdiction: str) -> tuple[str | None,
 
 def missing_fields(practitioner: Practitioner) -> list[Reason]:
     return [Reason(f"missing_{name}", message, "practice.profile", "Edit your profile")
-            for name, message in REQUIRED_FIELDS if not (getattr(practitioner, name) or "").strip()]
+            for name, (message, _blank) in REQUIRED_FIELDS.items()
+            if not (getattr(practitioner, name) or "").strip()]
 
 
 def listing_status(practitioner: Practitioner, today: date | None = None) -> ListingStatus:
@@ -138,7 +134,7 @@ def listing_status(practitioner: Practitioner, today: date | None = None) -> Lis
             clinics.append(ClinicStatus(clinic, listed, None))
             continue
         place = presenters.jurisdiction_name(clinic.jurisdiction)
-        message = (f"{clinic_label(clinic)}: no verified licence for {place}. "
+        message = (f"{clinic.label}: no verified licence for {place}. "
                    f"{licence_problem(own, place, today)}")
         clinics.append(ClinicStatus(clinic, False, Reason("licence", message,
                                                           *licence_fix(own, clinic.jurisdiction))))

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from directory.data.places import CANADIAN_PROVINCES, US_STATES
 from directory.extensions import db
-from directory.models import Clinic, ListingState, Practitioner
+from directory.models import ACTIVE_STATUSES, Appointment, Clinic, ListingState, Practitioner
 from directory.models._types import utcnow
 from directory.services import geocoding, listing_status
+from directory.services.booking_transactions import write_transaction
 from directory.services.zip_index import find_zip
 
 PROFILE_FIELDS = frozenset({
@@ -20,12 +21,8 @@ PROFILE_FIELDS = frozenset({
     "complementary_therapies", "languages", "insurance", "fee_initial_cents", "fee_follow_up_cents",
     "fee_currency", "sliding_scale", "accepting_new_patients", "npi", "nccaom_id", "cnt_certificate_on",
 })
-# Fields a published profile cannot do without (see listing_status.REQUIRED_FIELDS).
-PUBLISHED_REQUIRED = {
-    "display_name": "Enter your display name.",
-    "credentials": "Enter your credential letters: a published profile shows them.",
-    "bio": "Write a short biography: a published profile shows it.",
-}
+# The profile form's error when a published profile leaves a required field blank.
+PUBLISHED_REQUIRED = {name: blank for name, (_reason, blank) in listing_status.REQUIRED_FIELDS.items()}
 
 US_ZIP_RE = re.compile(r"[0-9]{5}(?:-[0-9]{4})?")
 CA_POSTAL_RE = re.compile(r"([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z]) ?([0-9][ABCEGHJ-NPRSTV-Z][0-9])")
@@ -97,12 +94,6 @@ def update_profile(practitioner: Practitioner, values: Mapping[str, Any]) -> Non
     db.session.commit()
 
 
-def find_clinic(practitioner: Practitioner, clinic_id: int) -> Clinic | None:
-    """One of this practitioner's clinics; another's is as good as missing."""
-    return db.session.scalars(select(Clinic).where(
-        Clinic.id == clinic_id, Clinic.practitioner_id == practitioner.id)).first()
-
-
 def normalise_postal_code(country: str, value: str) -> str:
     value = " ".join((value or "").upper().split())
     if country == "CA" and (match := CA_POSTAL_RE.fullmatch(value)):
@@ -110,39 +101,30 @@ def normalise_postal_code(country: str, value: str) -> str:
     return value.replace(" ", "") if country == "US" else value
 
 
-def check_postal_code(country: str, region: str, postal_code: str) -> None:
-    if country == "US":
-        if not US_ZIP_RE.fullmatch(postal_code):
-            raise ClinicError("Enter a 5-digit ZIP code, like 94110, or ZIP+4, like 94110-1234.",
-                              "postal_code")
-        known = find_zip(postal_code[:5])
-        if known is not None and known.located and known.state != region:
-            raise ClinicError(
-                f"ZIP code {postal_code[:5]} is in {US_STATES.get(known.state, known.state)}, not "
-                f"{US_STATES.get(region, region)}. Check the ZIP code and the state.", "postal_code")
-    elif country == "CA":
-        if not CA_POSTAL_RE.fullmatch(postal_code):
-            raise ClinicError("Enter a postal code like K1A 0B1.", "postal_code")
-    else:
-        raise ClinicError("Choose a US state or a Canadian province.", "region")
-
-
-def _region_known(country: str, region: str) -> bool:
-    return region in (US_STATES if country == "US" else CANADIAN_PROVINCES if country == "CA" else {})
+def _check_us_zip(region: str, postal_code: str) -> None:
+    if not US_ZIP_RE.fullmatch(postal_code):
+        raise ClinicError("Enter a 5-digit ZIP code, like 94110, or ZIP+4, like 94110-1234.", "postal_code")
+    known = find_zip(postal_code[:5])
+    if known is None:
+        raise ClinicError(f"We could not find ZIP code {postal_code[:5]}. Check the ZIP code.")
+    if not known.located:
+        raise ClinicError(f"ZIP code {known.code} is a military mail (APO/FPO) code with no place "
+                          "on the map. Enter the ZIP code of the clinic's street address.")
+    if known.state != region:
+        raise ClinicError(
+            f"ZIP code {known.code} is in {US_STATES.get(known.state, known.state)}, not "
+            f"{US_STATES.get(region, region)}. Check the ZIP code and the state.", "postal_code")
 
 
 def locate(details: ClinicDetails) -> geocoding.Place:
     """Where the clinic is, with its time zone; raises ClinicError when unknown."""
-    if not _region_known(details.country, details.region):
+    if details.country == "US" and details.region in US_STATES:
+        _check_us_zip(details.region, details.postal_code)
+    elif details.country == "CA" and details.region in CANADIAN_PROVINCES:
+        if not CA_POSTAL_RE.fullmatch(details.postal_code):
+            raise ClinicError("Enter a postal code like K1A 0B1.", "postal_code")
+    else:
         raise ClinicError("Choose a US state or a Canadian province.", "region")
-    check_postal_code(details.country, details.region, details.postal_code)
-    if details.country == "US":
-        known = find_zip(details.postal_code[:5])
-        if known is None:
-            raise ClinicError(f"We could not find ZIP code {details.postal_code[:5]}. Check the ZIP code.")
-        if not known.located:
-            raise ClinicError(f"ZIP code {known.code} is a military mail (APO/FPO) code with no place "
-                              "on the map. Enter the ZIP code of the clinic's street address.")
     try:
         place = geocoding.locate_address(*details.location())
     except geocoding.LocationNotFound as exc:
@@ -178,11 +160,26 @@ def save_clinic(practitioner: Practitioner, details: ClinicDetails,
     return SavedClinic(clinic, place)
 
 
+def open_appointment_count(clinic: Clinic) -> int:
+    """Requested or confirmed appointments at the clinic that have not ended yet."""
+    return db.session.scalar(select(func.count()).select_from(Appointment).where(
+        Appointment.clinic_id == clinic.id, Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.ends_at > utcnow()))
+
+
 def delete_clinic(practitioner: Practitioner, clinic: Clinic) -> None:
+    """Raises ClinicError and deletes nothing while patients still expect a visit there:
+    the database would delete their appointments with the clinic."""
     if clinic.practitioner_id != practitioner.id:
         raise ValueError("clinic belongs to another practitioner")
-    practitioner.clinics.remove(clinic)
-    db.session.commit()
+    # Serialised with bookings, so no request lands between the count and the delete.
+    with write_transaction(practitioner.id):
+        if count := open_appointment_count(clinic):
+            one = count == 1
+            raise ClinicError(
+                f"{clinic.label} has {count} upcoming appointment{'' if one else 's'} requested or "
+                f"confirmed. Decline or cancel {'it' if one else 'them'} before deleting the clinic.")
+        practitioner.clinics.remove(clinic)
 
 
 def _lock(practitioner: Practitioner) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from directory import presenters
 from directory.extensions import db
 from directory.models import Clinic, Licence, ListingState, Practitioner, SearchEntry, VerificationState
 
@@ -19,7 +20,7 @@ MAX_ID = 2**31 - 1
 class PublicProfile:
     practitioner: Practitioner
     clinics: list[Clinic]        # only clinics the listing rule shows, by id
-    licences: list[Licence]      # only verified, unexpired licences
+    licences: list[Licence]      # only verified, unexpired licences, as shown_licences orders them
     shown_licence: Licence       # the licence that lists the first clinic
     # Verified, unexpired credentials from places that do not license acupuncture: shown,
     # labelled as such, but they never list anyone.
@@ -34,6 +35,12 @@ def certifications(practitioner: Practitioner, today: date) -> list[Licence]:
     return [lic for lic in practitioner.licences
             if not lic.is_licence and lic.verification_state is VerificationState.VERIFIED
             and lic.expires_on is not None and lic.expires_on >= today]
+
+
+def shown_licences(practitioner: Practitioner, today: date) -> list[Licence]:
+    """The verified, unexpired licences a profile shows, by place name."""
+    return sorted((lic for lic in practitioner.licences if lic.is_current(today)),
+                  key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
 
 
 def listed_profile(practitioner_id: int, today: date | None = None) -> PublicProfile | None:
@@ -56,7 +63,7 @@ def listed_profile(practitioner_id: int, today: date | None = None) -> PublicPro
     if practitioner is None:
         return None
     clinics = [c for c in practitioner.clinics if c.id in entries]
-    licences = [lic for lic in practitioner.licences if lic.is_current(today)]
+    licences = shown_licences(practitioner, today)
     first_licence_id = entries[clinics[0].id]
     shown = next(lic for lic in practitioner.licences if lic.id == first_licence_id)
     return PublicProfile(practitioner, clinics, licences, shown, certifications(practitioner, today))

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from directory.models import AppointmentKind, Clinic, Practitioner
-from directory.models._types import utcnow
-from directory.services.scheduling import Slot, as_utc, free_slots, zone
+from directory.models._types import as_utc, utcnow
+from directory.services.scheduling import free_slots, zone
 
 # North American zones by standard UTC offset (hours). Zones elsewhere keep their IANA name only.
 _GENERIC_NAMES = {-3.5: "Newfoundland", -4: "Atlantic", -5: "Eastern", -6: "Central", -7: "Mountain",
@@ -27,30 +26,23 @@ def zone_label(name: str, year: int | None = None) -> str:
 
 
 def clock(value: datetime) -> str:
-    """"9:00 AM" (value already in the zone to show)."""
-    return value.strftime("%I:%M %p").lstrip("0")
+    """"9:00 AM PDT" (value already in the zone to show). The abbreviation tells the
+    repeated hour of a fall-back day apart, and says which half of the year a time is in."""
+    return f"{value.hour % 12 or 12}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'} {value.tzname()}"
 
 
 @dataclass(frozen=True)
 class DaySlots:
     day: date
-    initial: list[Slot]
-    follow_up: list[Slot]
-    # True on a day the clocks change: times then show their abbreviation (1:30 AM EDT / EST).
-    offsets_change: bool
+    initial: list[str]     # start times, as clock() shows them
+    follow_up: list[str]
 
 
 @dataclass(frozen=True)
 class ClinicSlots:
     clinic: Clinic
-    zone: ZoneInfo
     zone_label: str
     days: list[DaySlots]   # only days with at least one free slot
-
-    def label(self, slot: Slot) -> str:
-        local = slot.local_start(self.zone)
-        day = next((d for d in self.days if d.day == local.date()), None)
-        return f"{clock(local)} {local:%Z}" if day and day.offsets_change else clock(local)
 
 
 def upcoming_by_clinic(practitioner: Practitioner, *, days: int = 14, kind: AppointmentKind | None = None,
@@ -63,18 +55,12 @@ def upcoming_by_clinic(practitioner: Practitioner, *, days: int = 14, kind: Appo
     for clinic in practitioner.clinics:
         tz = zone(clinic.timezone)
         today = now.astimezone(tz).date()
-        by_day: dict[date, list[Slot]] = {}
+        # Slots come sorted by start, so the days are added in order.
+        by_day: dict[date, DaySlots] = {}
         for slot in slots:
-            local_day = slot.local_start(tz).date()
-            if slot.clinic_id == clinic.id and today <= local_day < today + timedelta(days=days):
-                by_day.setdefault(local_day, []).append(slot)
-        listing.append(ClinicSlots(clinic, tz, zone_label(clinic.timezone), [
-            DaySlots(day, [s for s in found if s.kind is AppointmentKind.INITIAL],
-                     [s for s in found if s.kind is AppointmentKind.FOLLOW_UP], _offsets_change(day, tz))
-            for day, found in sorted(by_day.items())]))
+            local = slot.local_start(tz)
+            if slot.clinic_id == clinic.id and today <= local.date() < today + timedelta(days=days):
+                found = by_day.setdefault(local.date(), DaySlots(local.date(), [], []))
+                (found.initial if slot.kind is AppointmentKind.INITIAL else found.follow_up).append(clock(local))
+        listing.append(ClinicSlots(clinic, zone_label(clinic.timezone), list(by_day.values())))
     return listing
-
-
-def _offsets_change(day: date, tz: ZoneInfo) -> bool:
-    return (datetime.combine(day, time.min, tzinfo=tz).utcoffset()
-            != datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz).utcoffset())
