@@ -45,7 +45,8 @@ def strip(value):
 def plain_text(multiline: bool = False):
     """A WTForms validator refusing control characters: nobody types them, and PostgreSQL
     cannot store a NUL."""
-    allowed = {"\n", "\t"} if multiline else set()
+    # Browsers send a textarea's line breaks as CRLF.
+    allowed = {"\n", "\r", "\t"} if multiline else set()
 
     def check(form, field):
         if isinstance(field.data, str) and any(

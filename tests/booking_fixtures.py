@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import Appointment, AppointmentKind, OutboxMessage, Role
+from directory.models import Appointment, AppointmentKind, AppointmentStatus, OutboxMessage, Role
 from directory.services import booking, scheduling
 from tests import factories
 
@@ -58,6 +58,18 @@ def request(patient_user, practitioner, start: datetime, *, now: datetime = NOW,
     return booking.request_appointment(
         patient=patient_user, practitioner=practitioner, clinic_id=clinic_id or practitioner.clinics[0].id,
         start=start, kind=kind, intake=intake or INTAKE, now=now)
+
+
+def seen_before(patient_user, practitioner, now: datetime = NOW) -> Appointment:
+    """A completed visit a month before ``now``: the patient may book follow-ups."""
+    start = now - timedelta(days=30)
+    appointment = Appointment(
+        practitioner_id=practitioner.id, clinic_id=practitioner.clinics[0].id, patient_id=patient_user.id,
+        starts_at=start, ends_at=start + timedelta(hours=1), kind=AppointmentKind.INITIAL,
+        status=AppointmentStatus.COMPLETED, intake=INTAKE)
+    db.session.add(appointment)
+    db.session.commit()
+    return appointment
 
 
 def outbox() -> list[OutboxMessage]:

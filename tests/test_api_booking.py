@@ -18,6 +18,7 @@ from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, IdempotentRequest, ListingState, Role
 from directory.services import api_tokens, scheduling
 from tests.api_contract import bearer, call, check, error_code
+from tests.booking_fixtures import seen_before
 from tests.helpers_auth import login_as
 from tests.factories import create_practitioner, create_user
 
@@ -168,6 +169,7 @@ def test_request_contract(client, world):
 
 
 def test_start_may_use_any_offset(client, world):
+    seen_before(world["alice"], world["doc"], datetime.now(timezone.utc))
     slot = a_slot(client, world["doc"], kind="follow_up")
     utc = datetime.fromisoformat(slot["start"]).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     body = book(client, world["alice_auth"], request_body(world["doc"], slot, start=utc))
@@ -207,6 +209,7 @@ def test_red_flag_stops_the_request(client, world):
 
 def test_invalid_slots(client, world):
     doc, other, auth = world["doc"], world["other"], world["alice_auth"]
+    seen_before(world["alice"], doc, datetime.now(timezone.utc))  # so that follow-ups are hers to request
     slot = a_slot(client, doc)
     start = datetime.fromisoformat(slot["start"])
     draft = create_practitioner(listing_state=ListingState.DRAFT)
@@ -219,6 +222,8 @@ def test_invalid_slots(client, world):
         (request_body(doc, slot, start=today_nine), "start"),          # within the minimum notice
         (request_body(doc, slot, start=far), "start"),                 # beyond the horizon
         (request_body(doc, slot, start="2999-01-01T09:00:00Z"), "start"),
+        (request_body(doc, slot, start="9999-12-31T23:30:00+00:00"), "start"),
+        (request_body(doc, slot, start="0001-01-01T00:00:00Z"), "start"),
         (request_body(doc, slot, clinic_id=other.clinics[0].id), "clinic_id"),
         (request_body(doc, slot, practitioner_id=draft.id, clinic_id=draft.clinics[0].id), "practitioner_id"),
         (request_body(doc, slot, practitioner_id=2_000_000_000), "practitioner_id"),
@@ -377,6 +382,23 @@ def test_confirm_after_the_hold_expired(client, world, requested):
     assert error_code(call(client, "POST", url + "/confirm", 409, headers=world["doc_auth"])) == "invalid_state"
 
 
+def test_a_lapsed_hold_reads_as_expired_before_the_job_runs(client, world, requested):
+    appointment = db.session.get(Appointment, requested["id"])
+    appointment.hold_expires_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    db.session.commit()
+    url = requested["links"]["self"]
+    for auth in (world["doc_auth"], world["alice_auth"]):
+        body = call(client, "GET", url, 200, headers=auth)
+        assert body["status"] == "expired" and body["hold_expires_at"] is None
+        assert body["links"] == {**body["links"], "confirm": None, "decline": None, "cancel": None}
+
+    def listed(status, auth):
+        return [a["id"] for a in call(client, "GET", f"{APPOINTMENTS}?status={status}", 200,
+                                      headers=world[auth])["appointments"]]
+    for auth in ("doc_auth", "alice_auth"):
+        assert listed("expired", auth) == [requested["id"]] and listed("requested", auth) == []
+
+
 @pytest.mark.parametrize("body", [None, {}, {"message": ""}, {"message": "   "}, {"message": 5},
                                   {"message": "x" * 2001}])
 def test_decline_needs_a_message(client, world, requested, body):
@@ -517,6 +539,11 @@ def test_practitioner_not_accepting_new_patients_offers_follow_ups_only(client, 
     body = request_body(doc, offered[0], kind="initial", start=start)
     result = book(client, world["alice_auth"], body, 422)
     assert error_code(result) == "invalid_slot" and result["error"]["field"] == "kind"
+    # A follow-up is for a patient the practitioner has seen: not for Alice yet.
+    result = book(client, world["alice_auth"], request_body(doc, offered[0]), 422)
+    assert error_code(result) == "invalid_slot" and result["error"]["field"] == "kind"
+    assert active_count(doc) == 0
+    seen_before(world["alice"], doc, datetime.now(timezone.utc))
     book(client, world["alice_auth"], request_body(doc, offered[0]))
 
 

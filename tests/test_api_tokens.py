@@ -157,23 +157,23 @@ def test_last_used_is_recorded_at_most_once_a_minute(app, patient):
         value = db.session.get(ApiToken, token.id).last_used_at
         return value.replace(tzinfo=None)
 
-    assert api_tokens.user_for_token(secret, now=start).id == patient.id
+    assert api_tokens.active_token(secret, now=start)[1].id == patient.id
     assert last_used() == start.replace(tzinfo=None)
-    api_tokens.user_for_token(secret, now=start + timedelta(seconds=59))
+    api_tokens.active_token(secret, now=start + timedelta(seconds=59))
     assert last_used() == start.replace(tzinfo=None)
     later = start + timedelta(seconds=61)
-    api_tokens.user_for_token(secret, now=later)
+    api_tokens.active_token(secret, now=later)
     assert last_used() == later.replace(tzinfo=None)
 
 
-def test_user_for_token_refuses_unknown_and_revoked(app, patient):
+def test_active_token_refuses_unknown_and_revoked(app, patient):
     secret, token = api_tokens.create_token(patient)
-    assert api_tokens.user_for_token("nope") is None and api_tokens.user_for_token("") is None
+    assert api_tokens.active_token("nope") is None and api_tokens.active_token("") is None
     api_tokens.revoke(token)
     first = token.revoked_at
     api_tokens.revoke(token)
     assert token.revoked_at == first
-    assert api_tokens.user_for_token(secret) is None
+    assert api_tokens.active_token(secret) is None
 
 
 # --- rate limits -------------------------------------------------------------------

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event as sql_event
+from sqlalchemy import inspect, select, text
 
 from directory.extensions import db
 from directory.models import AppointmentKind, AppointmentStatus, AuditEvent, Role
-from directory.services import booking
+from directory.services import booking, scheduling
 from directory.services.intake import IntakeError, RedFlag
-from directory.services.mail_transport import as_utc
+from directory.models._types import as_utc
 from tests import factories
-from tests.booking_fixtures import (INTAKE, MEDICATION, NEXT_THURSDAY, NOW, WEDNESDAY, appointments, local,
-                                    open_every_day, outbox, patient, practitioner_with_hours, request)
+from tests.booking_fixtures import (INTAKE, MEDICATION, NEXT_THURSDAY, NOW, UTC, WEDNESDAY, appointments, local,
+                                    open_every_day, outbox, patient, practitioner_with_hours, request, seen_before)
 
 
 def audit_actions() -> list[str]:
@@ -57,7 +58,7 @@ def test_a_request_emails_both_sides_with_local_times_and_no_health_data(practit
     messages = outbox()
     assert sorted(m.recipient for m in messages) == sorted([ada.email, practitioner.user.email])
     for message in messages:
-        assert "Wednesday, March 4, 2026, 9:00 AM to 10:00 AM PST (America/Los_Angeles)" in message.body
+        assert "Wednesday 4 March 2026, 9:00 AM PST to 10:00 AM PST (America/Los_Angeles)" in message.body
         everything = message.subject + message.body + json.dumps(message.attachments)
         for secret in (MEDICATION, "herniation", "moving house", "anticoagulant"):
             assert secret not in everything
@@ -81,6 +82,22 @@ def test_a_time_that_is_not_a_free_slot_is_refused(practitioner, ada, start):
     with pytest.raises(booking.InvalidSlot):
         request(ada, practitioner, start)
     assert appointments() == [] and outbox() == []
+
+
+@pytest.mark.parametrize("start", [
+    datetime(9999, 12, 31, 23, 30, tzinfo=UTC),                                 # its end would overflow
+    datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),       # not even UTC fits
+    datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5))),
+    datetime(1, 1, 1, 0, 0, tzinfo=UTC),
+    NOW - timedelta(days=3661),
+])
+def test_a_time_absurdly_far_off_is_an_invalid_slot(practitioner, ada, start):
+    with pytest.raises(booking.InvalidSlot):
+        request(ada, practitioner, start)
+    confirmed = request(ada, practitioner, local(WEDNESDAY, 9))
+    with pytest.raises(booking.InvalidSlot):
+        booking.reschedule(confirmed, patient=ada, new_start=start, now=NOW)
+    assert [a.id for a in appointments()] == [confirmed.id]
 
 
 def test_a_time_without_its_utc_offset_is_refused(practitioner, ada):
@@ -134,7 +151,17 @@ def test_a_practitioner_not_accepting_new_patients_takes_follow_ups_only(ada):
     practitioner = practitioner_with_hours(accepting_new_patients=False)
     with pytest.raises(booking.BookingError):
         request(ada, practitioner, local(WEDNESDAY, 9))
+    seen_before(ada, practitioner)
     request(ada, practitioner, local(WEDNESDAY, 9), kind=AppointmentKind.FOLLOW_UP)
+
+
+def test_follow_ups_are_for_patients_seen_before(practitioner, ada):
+    with pytest.raises(booking.KindRefused):
+        request(ada, practitioner, local(WEDNESDAY, 9), kind=AppointmentKind.FOLLOW_UP)
+    closed = practitioner_with_hours(accepting_new_patients=False)
+    with pytest.raises(booking.KindRefused):
+        request(ada, closed, local(WEDNESDAY, 9), kind=AppointmentKind.FOLLOW_UP)
+    assert appointments() == []
 
 
 # --- Confirm and decline: compare-and-swap on the status ---------------------------------------
@@ -146,7 +173,7 @@ def test_the_practitioner_confirms(practitioner, ada):
     assert appointment.confirmed_at is not None
     assert "appointment.confirmed" in audit_actions()
     subjects = [m.subject for m in outbox()]
-    assert "Confirmed: acupuncture with " + practitioner.display_name + ", Mar 4, 9:00 AM PST" in subjects
+    assert "Confirmed: acupuncture with " + practitioner.display_name + ", 4 Mar, 9:00 AM PST" in subjects
 
 
 def test_another_practitioner_cannot_confirm(practitioner, ada):
@@ -266,7 +293,7 @@ def test_reschedule_claims_the_new_slot_and_releases_the_old(confirmed, ada):
     assert booking.read_intake(new, reader=ada)["medications"] == INTAKE["medications"]
     assert "appointment.rescheduled" in audit_actions()
     for message in outbox()[-2:]:
-        assert "Was:  Thursday, March 12, 2026, 9:00 AM to 10:00 AM PDT" in message.body
+        assert "Was:  Thursday 12 March 2026, 9:00 AM PDT to 10:00 AM PDT" in message.body
         methods = sorted(a["content_type"] for a in message.attachments)
         assert methods == ["text/calendar; method=CANCEL", "text/calendar; method=PUBLISH"]
     # The old time is free again.
@@ -314,6 +341,55 @@ def test_expire_holds_is_idempotent_and_frees_the_slot(practitioner, ada):
     assert (stale.status, fresh.status) == (AppointmentStatus.EXPIRED, AppointmentStatus.REQUESTED)
     assert audit_actions().count("appointment.expired") == 1
     request(patient(), practitioner, local(NEXT_THURSDAY, 9), now=later)
+
+
+def selects_during(action) -> int:
+    """How many SELECT statements ``action`` runs."""
+    count = 0
+
+    def counter(conn, cursor, statement, *args):
+        nonlocal count
+        count += statement.lstrip().upper().startswith("SELECT")
+    sql_event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        action()
+    finally:
+        sql_event.remove(db.engine, "before_cursor_execute", counter)
+    return count
+
+
+@pytest.mark.parametrize("job", ["expire", "remind"])
+def test_jobs_load_their_rows_in_one_batch(practitioner, job):
+    """Many rows cost the same reads as one: no query per appointment."""
+    def make(day, count: int) -> datetime:
+        found = scheduling.free_slots(practitioner, start=day, days=1, kind=AppointmentKind.INITIAL, now=NOW)
+        for slot in found[:count]:
+            appointment = request(patient(), practitioner, slot.start)
+            if job == "remind":
+                booking.confirm(appointment, practitioner_user=practitioner.user, now=NOW)
+        return found[0].start
+
+    def run(first_start: datetime) -> int:
+        db.session.expire_all()
+        if job == "expire":
+            return booking.expire_holds(now=NOW + timedelta(hours=49))
+        return booking.send_reminders(now=first_start - timedelta(minutes=1))
+
+    first = make(NEXT_THURSDAY, 1)
+    one = selects_during(lambda: run(first))
+    first = make(NEXT_THURSDAY + timedelta(days=2), 3)
+    many = selects_during(lambda: run(first))
+    assert len([m for m in outbox() if m.subject.startswith(("Reminder", "Your request"))]) == 4
+    assert one == many
+
+
+def test_lists_never_load_the_intake(practitioner, ada):
+    request(ada, practitioner, local(NEXT_THURSDAY, 9))
+    db.session.expire_all()
+    listed = (booking.appointments_for_patient(ada) + booking.inbox(practitioner, now=NOW)
+              + booking.appointments_for_practitioner(practitioner.user))
+    assert listed and all("intake" in inspect(a).unloaded for a in listed)
+    assert booking.read_intake(listed[0], reader=ada)["medications"] == INTAKE["medications"]
 
 
 def test_a_new_request_expires_a_stale_hold_on_the_way(practitioner, ada):
@@ -366,7 +442,7 @@ def test_inbox_upcoming_and_patient_lists(practitioner, ada):
     # Once the first hold lapses it is no longer waiting for an answer.
     assert [a.id for a in booking.inbox(practitioner, now=NOW + timedelta(hours=48, minutes=30))] == [second.id]
     assert [a.id for a in booking.upcoming(practitioner, now=NOW)] == [third.id]
-    assert [a.id for a in booking.appointments_for_patient(ada)] == [third.id, first.id]
+    assert [a.id for a in booking.appointments_for_patient(ada)] == [first.id, third.id]  # soonest first
 
 
 # --- Calendar feed tokens -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from directory.models import (Appointment, AppointmentKind, AppointmentStatus, A
                               Role)
 from directory.services import booking, scheduling
 from directory.services.passwords import hash_password
+from directory.web import TOO_MANY
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as, logout
 from tests.test_pages import Page, assert_accessible_layout
@@ -299,6 +300,38 @@ def test_damaged_slot_links_get_a_clear_page(client, world, query, status):
     assert response.mimetype == "text/html"
 
 
+FAR_OFF_STARTS = ["9999-12-31T23:00:00-05:00", "9999-12-31T23:30:00+00:00", "0001-01-01T00:00:00+05:00",
+                  "0001-01-01T00:00:00Z", "2999-01-01T09:00:00Z"]
+
+
+@pytest.mark.parametrize("start", FAR_OFF_STARTS)
+def test_far_off_start_times_are_damaged_links_not_errors(client, world, start):
+    login_as(client, world.patient)
+    query = {"practitioner": world.pr.id, "clinic": world.clinic.id, "start": start, "kind": "initial"}
+    assert client.get("/appointments/new", query_string=query).status_code == 400
+    form = {**request_form(world.pr, slots(world.pr)[0]), "start": start}
+    assert client.post("/appointments/new", data=form).status_code == 400
+    old = requested_by(world, client)
+    # Moving to such a time shows the real choices instead.
+    for response in (client.get(f"/appointments/{old.id}/reschedule",
+                                query_string={"clinic": world.clinic.id, "start": start}),
+                     client.post(f"/appointments/{old.id}/reschedule",
+                                 data={"clinic": world.clinic.id, "start": start})):
+        assert response.status_code == 200
+        assert page_of(response).find("a", **{"class": "slot"})
+    assert appointment_count() == 1
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_far_off_days_are_refused(client, world, day):
+    login_as(client, world.patient)
+    old = requested_by(world, client)
+    assert client.get(f"/practitioners/{world.pr.id}/slots",
+                      query_string={"clinic": world.clinic.id, "date": day}).status_code == 400
+    response = client.get(f"/appointments/{old.id}/reschedule", query_string={"clinic": world.clinic.id, "date": day})
+    assert response.status_code == 200
+
+
 def test_a_time_that_is_not_a_slot_offers_real_ones(client, world):
     login_as(client, world.patient)
     odd = slots(world.pr)[0].start + timedelta(minutes=7)
@@ -340,6 +373,22 @@ def test_follow_up_visits_are_for_returning_patients(client, world):
     assert response.status_code == 302
     newest = db.session.scalars(select(Appointment).order_by(Appointment.id.desc())).first()
     assert newest.kind is AppointmentKind.FOLLOW_UP and newest.status is AppointmentStatus.REQUESTED
+
+
+def test_the_day_page_offers_only_visits_the_viewer_may_request(client, world):
+    day = slots(world.pr)[0].start.astimezone(ZoneInfo(world.clinic.timezone)).date().isoformat()
+    url = f"/practitioners/{world.pr.id}/slots?clinic={world.clinic.id}&date={day}"
+    assert client.get(url + "&kind=follow_up").status_code == 404      # anonymous: never seen
+    assert page_of(client.get(url + "&kind=initial")).find("a", **{"class": "slot"})
+    login_as(client, world.patient)
+    assert client.get(url + "&kind=follow_up").status_code == 404
+    make_appointment(world.pr, world.patient, datetime.now(timezone.utc) - timedelta(days=30),
+                     status=AppointmentStatus.COMPLETED)
+    assert page_of(client.get(url + "&kind=follow_up")).find("a", **{"class": "slot"})
+    world.pr.accepting_new_patients = False
+    db.session.commit()
+    assert client.get(url + "&kind=initial").status_code == 404
+    assert client.get(url).status_code == 404   # a first visit when no kind is named
 
 
 # --- my appointments ----------------------------------------------------------------------
@@ -504,7 +553,7 @@ def test_requests_are_rate_limited(limited_app):
         assert client.post("/appointments/new", data=request_form(practitioner, slot, reason="")).status_code == 400
     response = client.post("/appointments/new", data=request_form(practitioner, free[2]))
     assert response.status_code == 429
-    assert "too many appointment requests" in response.get_data(as_text=True)
+    assert TOO_MANY in response.get_data(as_text=True)
     assert appointment_count() == 0
     # Reading the form is not limited.
     assert client.get(slot_url(practitioner, free[2])).status_code == 200

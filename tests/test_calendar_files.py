@@ -123,7 +123,7 @@ def test_the_practitioners_copy_names_the_patient_by_first_name_only(app):
     appointment = appointment_at("America/Los_Angeles", local(NEXT_THURSDAY, 9))
     ics = booking.ics_for(appointment, for_practitioner=True)
     _, [event] = parse(ics)
-    assert str(event["SUMMARY"]) == "Acupuncture: Ada (initial visit)"
+    assert str(event["SUMMARY"]) == "Acupuncture: Ada (first visit)"
     assert "Lovelace" not in ics and MEDICATION not in ics
 
 

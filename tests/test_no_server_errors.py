@@ -10,7 +10,8 @@ from tests.helpers_auth import login_as
 from tests.test_access_control import build_world
 
 NASTY = ["", "-1", "99999999999999999999999", "2026-02-30", "x" * 5000, "☃ <script>alert(1)</script>",
-         "1e309", "NaN", "../../etc/passwd", "2026-11-01T01:30:00", "US-ZZ", " "]
+         "1e309", "NaN", "../../etc/passwd", "2026-11-01T01:30:00", "US-ZZ", " ", "9999-12-31T23:00:00-05:00",
+         "9999-12-31", "²"]
 # Field and parameter names the app's forms and pages read, filled with the same junk.
 FIELDS = ["email", "password", "confirm", "name", "role", "next", "display_name", "credentials", "bio",
           "years_chronic_pain", "fee_initial", "fee_follow_up", "techniques", "languages", "npi", "nccaom_id",

@@ -93,12 +93,27 @@ def test_declining_needs_a_message_which_the_patient_sees(client, world):
     assert page.by_id("message-error")
     assert status_of(appointment.id) is AppointmentStatus.REQUESTED
     response = client.post(f"/practice/appointments/{appointment.id}/decline",
-                           data={"message": "I am fully booked; try Dr Park nearby."})
+                           data={"message": "I am fully booked; try Dr Park nearby.\r\nSorry."})
     assert response.status_code == 302
     assert status_of(appointment.id) is AppointmentStatus.DECLINED
+    # The email says only that the request was declined; the message waits in Meridian.
+    page = page_of(client.get(response.headers["Location"]))
+    assert "they can read your message in Meridian" in page.text and "emailed them your message" not in page.text
     login_as(client, world.patient)
     mine = page_of(client.get("/appointments"))
     assert "Declined" in mine.text and "I am fully booked; try Dr Park nearby." in mine.text
+
+
+def test_a_request_whose_hold_lapsed_cannot_be_answered(client, world):
+    appointment = request_for(world)
+    appointment.hold_expires_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    db.session.commit()   # the expiry job has not run yet
+    login_as(client, world.pr.user)
+    page = page_of(client.get(f"/practice/appointments/{appointment.id}"))
+    assert "Expired" in page.text
+    assert not page.find("form", action=f"/practice/appointments/{appointment.id}/confirm")
+    assert not page.find("form", action=f"/practice/appointments/{appointment.id}/decline")
+    assert status_of(appointment.id) is AppointmentStatus.REQUESTED
 
 
 def test_cancelling_a_confirmed_appointment_with_a_reason(client, world):
@@ -113,6 +128,8 @@ def test_cancelling_a_confirmed_appointment_with_a_reason(client, world):
     response = client.post(f"/practice/appointments/{appointment.id}/cancel", data={"reason": "I am unwell."})
     assert response.status_code == 302
     assert status_of(appointment.id) is AppointmentStatus.CANCELLED
+    page = page_of(client.get(response.headers["Location"]))
+    assert "they can read your reason in Meridian" in page.text and "emailed the patient your reason" not in page.text
     login_as(client, world.patient)
     mine = page_of(client.get("/appointments"))
     assert "cancelled by Mei Chen" in mine.text and "I am unwell." in mine.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import jsonify, request
@@ -170,13 +170,3 @@ def query_choice(field: str, choices: list[str]) -> str | None:
         raise ParamError(field, f"{field} must be one of: {', '.join(choices)}.")
     return raw
 
-
-def path_id(raw: str) -> int | None:
-    """Digits only, so "1e3", " 7" or "٣" name nothing instead of being coerced."""
-    if not ID_PATTERN.fullmatch(raw) or not 0 < int(raw) <= MAX_ID:
-        return None
-    return int(raw)
-
-
-def within(value: datetime, now: datetime, days: int) -> bool:
-    return now - timedelta(days=days) <= value <= now + timedelta(days=days)

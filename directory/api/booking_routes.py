@@ -5,36 +5,25 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory.api import booking_serializers as present
 from directory.api import idempotency
 from directory.api.booking_params import (DEFAULT_DAYS, KINDS, MAX_DAYS, ParamError, body_datetime,
-                                          body_id, body_kind, body_text, json_body, path_id, query_choice,
-                                          query_date, query_int, within)
+                                          body_id, body_kind, body_text, json_body, query_choice,
+                                          query_date, query_int)
 from directory.api.routes import bp
 from directory.api.serializers import iso_datetime
 from directory.api.tokens import current_api_token, current_api_user, token_required, unauthorized
 from directory.auth import events
 from directory.errors.handlers import json_error
 from directory.extensions import db, limiter
-from directory.models import Appointment, AppointmentKind, AppointmentStatus, Practitioner, Role
+from directory.models import Appointment, AppointmentKind, AppointmentStatus, Role
 from directory.models._types import utcnow
 from directory.services import accounts, api_tokens, booking, profiles, scheduling
 from directory.services.intake import IntakeError, RedFlag, validate_intake
+from directory.web import TOO_MANY, config_limit
 
-TOO_MANY = "Too many requests from your connection. Please wait a few minutes and try again."
 STATUSES = [s.value for s in AppointmentStatus]
-MAX_REASON = 1000
-MAX_MESSAGE = 2000
-# A start further than this from now is no slot of anyone's (and would only risk
-# overflowing date arithmetic).
-MAX_START_DAYS = 3660
-
-
-def _config_limit(setting: str):
-    return limiter.limit(lambda: current_app.config[setting], methods=["POST"], error_message=TOO_MANY)
 
 
 def _token_email_key() -> str:
@@ -55,7 +44,7 @@ def _private(response, status: int = 200):
 # --- tokens ------------------------------------------------------------------------
 
 @bp.post("/tokens")
-@_config_limit("LOGIN_RATE_LIMIT")
+@config_limit("LOGIN_RATE_LIMIT")
 # Guessing one account's password from many addresses: counted per email, failures only.
 @limiter.limit("20 per hour", key_func=_token_email_key, methods=["POST"], error_message=TOO_MANY,
                deduct_when=lambda response: response.status_code != 201)
@@ -88,7 +77,7 @@ def revoke_token():
 
 @bp.get("/practitioners/<practitioner_id>/slots")
 def slots(practitioner_id: str):
-    pid = path_id(practitioner_id)
+    pid = booking.parse_id(practitioner_id)
     found = profiles.listed_profile(pid) if pid is not None else None
     if found is None:
         return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
@@ -122,12 +111,9 @@ def slots(practitioner_id: str):
 
 def _own_appointment(raw_id: str) -> Appointment | None:
     """The caller's appointment (as its patient or its practitioner), else None."""
-    appointment_id = path_id(raw_id)
-    appointment = db.session.get(Appointment, appointment_id) if appointment_id is not None else None
     user = current_api_user()
-    if appointment is None or user.id not in (appointment.patient_id, appointment.practitioner.user_id):
-        return None
-    return appointment
+    mine = booking.patients_appointment if user.role is Role.PATIENT else booking.practitioners_appointment
+    return mine(booking.parse_id(raw_id), user)
 
 
 def _not_found(raw_id: str):
@@ -173,12 +159,7 @@ def _book(body: dict, start: datetime, kind: AppointmentKind, intake: dict) -> t
     clinics = {c.id: c for c in found.clinics}
     if body["clinic_id"] not in clinics:
         return _invalid_slot("clinic_id is not one of this practitioner's listed clinics.", "clinic_id")
-    if kind is AppointmentKind.INITIAL and not found.practitioner.accepting_new_patients:
-        return _invalid_slot(f"{found.practitioner.display_name} is not accepting new patients: only "
-                             "follow-up visits can be requested.", "kind")
     now = utcnow()
-    if not within(start, now, MAX_START_DAYS):
-        return _invalid_slot("start is not a free slot of this practitioner.")
     try:
         appointment = booking.request_appointment(
             patient=current_api_user(), practitioner=found.practitioner, clinic_id=body["clinic_id"],
@@ -187,13 +168,15 @@ def _book(body: dict, start: datetime, kind: AppointmentKind, intake: dict) -> t
         return _slot_taken(error, clinics)
     except booking.InvalidSlot as error:
         return _invalid_slot(error.message)
+    except booking.KindRefused as error:
+        return _invalid_slot(error.message, "kind")
     except booking.BookingError as error:
         return _invalid_slot(error.message, "practitioner_id")
     return 201, present.appointment(appointment, current_api_user(), now)
 
 
 @bp.post("/appointments")
-@_config_limit("BOOKING_RATE_LIMIT")
+@config_limit("BOOKING_RATE_LIMIT")
 @token_required(Role.PATIENT)
 def request_appointment():
     try:
@@ -239,19 +222,9 @@ def appointments():
         status = query_choice("status", STATUSES)
     except ParamError as error:
         return error.response()
-    user = current_api_user()
-    if user.role is Role.PATIENT:
-        # The service lists the latest first (as "My appointments" shows them); the API by start.
-        found = sorted(booking.appointments_for_patient(user), key=lambda a: (a.starts_at, a.id))
-    else:
-        found = list(db.session.scalars(
-            select(Appointment).join(Practitioner, Practitioner.id == Appointment.practitioner_id)
-            .where(Practitioner.user_id == user.id)
-            .options(selectinload(Appointment.clinic), selectinload(Appointment.practitioner))
-            .order_by(Appointment.starts_at, Appointment.id)))
-    if status is not None:
-        found = [a for a in found if a.status.value == status]
-    now = utcnow()
+    user, now = current_api_user(), utcnow()
+    listing = booking.appointments_for_patient if user.role is Role.PATIENT else booking.appointments_for_practitioner
+    found = listing(user, AppointmentStatus(status) if status else None, now)
     return _private(jsonify({"appointments": [present.appointment(a, user, now) for a in found]}))
 
 
@@ -282,7 +255,7 @@ def _change(appointment_id: str, action):
 @token_required(Role.PATIENT, Role.PRACTITIONER)
 def appointment_cancel(appointment_id: str):
     def cancel(found: Appointment) -> None:
-        reason = body_text(json_body(required=False), "reason", max_length=MAX_REASON)
+        reason = body_text(json_body(required=False), "reason", max_length=booking.CANCEL_REASON_MAX)
         booking.cancel(found, by=current_api_user(), reason=reason)
     return _change(appointment_id, cancel)
 
@@ -298,6 +271,6 @@ def appointment_confirm(appointment_id: str):
 @token_required(Role.PRACTITIONER)
 def appointment_decline(appointment_id: str):
     def decline(found: Appointment) -> None:
-        message = body_text(json_body(), "message", max_length=MAX_MESSAGE, required=True)
+        message = body_text(json_body(), "message", max_length=booking.DECLINE_MESSAGE_MAX, required=True)
         booking.decline(found, practitioner_user=current_api_user(), message=message)
     return _change(appointment_id, decline)

@@ -6,22 +6,18 @@ Times a person acts on (a slot, an appointment) carry the clinic's own UTC offse
 them. Deadlines (hold expiry, token expiry) are UTC with a "Z"."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import url_for
 
 from directory.api.serializers import iso_datetime
-from directory.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, Clinic, User
+from directory.models import Appointment, AppointmentStatus, Clinic, User
 from directory.services import booking
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+from directory.services.calendar_files import local
 
 
 def local_iso(value: datetime, zone: str) -> str:
-    return _utc(value).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+    return local(value, zone).isoformat(timespec="seconds")
 
 
 def slot(value, clinic: Clinic) -> dict:
@@ -34,12 +30,9 @@ def _is_practitioner_of(appointment: Appointment, user: User) -> bool:
 
 
 def _may_cancel(appointment: Appointment, user: User, now: datetime) -> bool:
-    if appointment.status not in ACTIVE_STATUSES:
-        return False
     if _is_practitioner_of(appointment, user):
-        return now < _utc(appointment.starts_at)
-    deadline = booking.patient_deadline(appointment)
-    return deadline is not None and now < deadline
+        return booking.practitioner_may_cancel(appointment, now)
+    return booking.patient_may_change(appointment, now)
 
 
 def _action(name: str, appointment: Appointment) -> str:
@@ -47,12 +40,14 @@ def _action(name: str, appointment: Appointment) -> str:
 
 
 def appointment(appt: Appointment, viewer: User, now: datetime) -> dict:
-    """``links`` name what ``viewer`` may do now; null when that action is not open to them."""
+    """``links`` name what ``viewer`` may do now; null when that action is not open to them.
+    A request whose hold has lapsed is "expired" here even before the expiry job has run."""
     zone = appt.clinic.timezone
-    answerable = appt.status is AppointmentStatus.REQUESTED and _is_practitioner_of(appt, viewer)
+    status = booking.shown_status(appt, now)
+    answerable = status is AppointmentStatus.REQUESTED and _is_practitioner_of(appt, viewer)
     return {
         "id": appt.id,
-        "status": appt.status.value,
+        "status": status.value,
         "start": local_iso(appt.starts_at, zone),
         "end": local_iso(appt.ends_at, zone),
         "timezone": zone,
@@ -60,8 +55,8 @@ def appointment(appt: Appointment, viewer: User, now: datetime) -> dict:
         "clinic_id": appt.clinic_id,
         "practitioner_id": appt.practitioner_id,
         "hold_expires_at": iso_datetime(appt.hold_expires_at)
-        if appt.status is AppointmentStatus.REQUESTED else None,
-        "decline_message": appt.decline_message if appt.status is AppointmentStatus.DECLINED else None,
+        if status is AppointmentStatus.REQUESTED else None,
+        "decline_message": appt.decline_message if status is AppointmentStatus.DECLINED else None,
         "links": {
             "self": url_for("api.appointment", appointment_id=str(appt.id), _external=True),
             "practitioner": url_for("api.practitioner", practitioner_id=str(appt.practitioner_id),

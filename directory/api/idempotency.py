@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app, jsonify, request
 from sqlalchemy import delete, select
@@ -23,7 +23,7 @@ from directory.api.booking_params import ParamError
 from directory.errors.handlers import json_error
 from directory.extensions import db
 from directory.models import IdempotentRequest, User
-from directory.models._types import utcnow
+from directory.models._types import as_utc, utcnow
 from directory.services import api_tokens
 
 HEADER = "Idempotency-Key"
@@ -51,10 +51,6 @@ def request_hash(body: dict) -> str:
     return hmac.new(current_app.config["SECRET_KEY"].encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 def _replay(row: IdempotentRequest):
     response = jsonify(row.response)
     response.status_code = row.status_code
@@ -72,7 +68,7 @@ def claim(user: User, key: str, digest: str, *, now: datetime | None = None):
         row = db.session.scalar(select(IdempotentRequest).where(
             IdempotentRequest.user_id == user.id, IdempotentRequest.key == key))
         if row is not None:
-            age = now - _aware(row.created_at)
+            age = now - as_utc(row.created_at)
             expired = age > KEEP_FOR or (row.status_code == IN_PROGRESS and age > STALE_CLAIM)
             if not expired:
                 if not hmac.compare_digest(row.request_hash, digest):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from directory.api.booking_params import DEFAULT_DAYS, MAX_BODY_BYTES, MAX_DAYS
 from directory.api.idempotency import HEADER, MAX_KEY_LENGTH
 from directory.models import AppointmentKind, AppointmentStatus
+from directory.services.booking import CANCEL_REASON_MAX, DECLINE_MESSAGE_MAX
 from directory.services.intake import MAX_LENGTHS, PAIN_DURATIONS, RED_FLAGS, SAFETY_FLAGS
 from directory.services.profiles import MAX_ID
 
@@ -114,7 +115,8 @@ SCHEMAS: dict[str, dict] = {
     }, description="What the caller may do now."),
     "Appointment": _object({
         "id": {"type": "integer"},
-        "status": {"type": "string", "enum": STATUSES},
+        "status": {"type": "string", "enum": STATUSES, "description": (
+            "A request whose hold has lapsed is expired, even before the expiry job has run.")},
         "start": LOCAL_TIME,
         "end": LOCAL_TIME,
         "timezone": ZONE,
@@ -130,9 +132,9 @@ SCHEMAS: dict[str, dict] = {
     }, description="Never includes the intake."),
     "AppointmentList": _object({"appointments": {"type": "array", "items": _ref("Appointment"),
                                                  "description": "Ordered by start."}}),
-    "CancelRequest": _object({"reason": {"type": "string", "maxLength": 1000}}, required=[]),
-    "DeclineRequest": _object({"message": {"type": "string", "minLength": 1, "maxLength": 2000,
-                                           "description": "Sent to the patient."}}),
+    "CancelRequest": _object({"reason": {"type": "string", "maxLength": CANCEL_REASON_MAX}}, required=[]),
+    "DeclineRequest": _object({"message": {"type": "string", "minLength": 1, "maxLength": DECLINE_MESSAGE_MAX,
+                                           "description": "Shown to the patient in Meridian (never emailed)."}}),
     "SlotTakenError": _object({
         "error": _object({
             "code": {"type": "string", "const": "slot_taken"},

@@ -1,18 +1,17 @@
 """JSON API v1: nearby search and practitioner profiles, documented at /api/v1/openapi.json."""
 from __future__ import annotations
 
-import re
 from flask import Blueprint, jsonify, request, url_for
 
 from directory.api import serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
 from directory.services import geo, profiles, search_query
+from directory.services.booking_queries import parse_id
 from directory.services.search_query import InvalidSearch, SearchRequest
 
 bp = Blueprint("api", __name__)
 
-ID_PATTERN = re.compile(r"[0-9]{1,12}")
 CACHE_CONTROL = "public, max-age=60"
 
 
@@ -84,8 +83,8 @@ def practitioners():
 
 @bp.get("/practitioners/<practitioner_id>")
 def practitioner(practitioner_id: str):
-    # Digits only, so "1e3", " 7" or "٣" name nothing instead of being coerced.
-    found = profiles.listed_profile(int(practitioner_id)) if ID_PATTERN.fullmatch(practitioner_id) else None
+    found_id = parse_id(practitioner_id)
+    found = profiles.listed_profile(found_id) if found_id is not None else None
     if found is None:
         return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,

@@ -5,20 +5,19 @@ never rename or remove them.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import url_for
 
 from directory.models import Clinic, Licence, Practitioner
+from directory.models._types import as_utc
 
 
 def iso_datetime(value: datetime | None) -> str | None:
-    """UTC, ISO 8601 with a "Z". SQLite hands back naive datetimes: they were stored as UTC."""
+    """UTC, ISO 8601 with a "Z"."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return as_utc(value).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def iso_date(value: date | None) -> str | None:

@@ -7,7 +7,6 @@ from typing import Callable, TypeVar
 from flask import g, request
 
 from directory.errors.handlers import json_error
-from directory.extensions import db
 from directory.models import ApiToken, Role, User
 from directory.services import api_tokens
 
@@ -45,11 +44,11 @@ def token_required(*roles: Role) -> Callable[[F], F]:
                 return unauthorized("authentication_required",
                                     "Send an API token: Authorization: Bearer <token> "
                                     "(create one with POST /api/v1/tokens).")
-            token = api_tokens.active_token(secret)
-            if token is None:
+            found = api_tokens.active_token(secret)
+            if found is None:
                 return unauthorized("invalid_token", "This API token is invalid, expired or revoked. "
                                                      "Create a new one with POST /api/v1/tokens.")
-            user = db.session.get(User, token.user_id)
+            token, user = found
             if roles and user.role not in roles:
                 names = " or ".join(r.value for r in roles)
                 return json_error(403, "forbidden", f"Only a {names} account may do this.")

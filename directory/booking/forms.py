@@ -2,30 +2,19 @@
 directory.services.intake; these forms only collect and label the answers."""
 from __future__ import annotations
 
-import unicodedata
-
 from flask_wtf import FlaskForm
 from wtforms import (HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from directory.services import intake
-
-REASON_MAX = 2000
-HISTORY_MAX = 4000
-MEDICATIONS_MAX = 2000
-MESSAGE_MAX = 1000
+from directory.services.booking import CANCEL_REASON_MAX, DECLINE_MESSAGE_MAX
+from directory.web import plain_text, strip
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _plain_text(form, field):
-    # Nobody types control characters, and PostgreSQL cannot store a NUL.
-    if isinstance(field.data, str) and any(
-            unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in field.data):
-        raise StopValidation("Remove the control characters (such as a null byte) from this text.")
+def _newlines(value):
+    # Browsers send a textarea's line breaks as CRLF; plain_text refuses a bare "\r".
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
@@ -34,8 +23,8 @@ def _choices(labels: dict[str, str]) -> list[SelectChoice]:
 
 def _text(label: str, max_length: int, required: str | None = None, **kwargs) -> TextAreaField:
     validators = [DataRequired(required)] if required else []
-    validators += [_plain_text, Length(max=max_length, message=f"Use at most {max_length} characters.")]
-    return TextAreaField(label, filters=[_strip], validators=validators,
+    validators += [plain_text(multiline=True), Length(max=max_length, message=f"Use at most {max_length} characters.")]
+    return TextAreaField(label, filters=[strip, _newlines], validators=validators,
                          render_kw={"rows": kwargs.pop("rows", 4), "maxlength": max_length}, **kwargs)
 
 
@@ -46,7 +35,8 @@ class IntakeForm(FlaskForm):
     start = HiddenField()
     kind = HiddenField()
 
-    reason = _text("What would you like help with?", REASON_MAX, "Tell the practitioner why you are coming.")
+    reason = _text("What would you like help with?", intake.MAX_LENGTHS["reason"],
+                   "Tell the practitioner why you are coming.")
     pain_duration = RadioField("How long have you had this pain?",
                                choices=_choices(intake.PAIN_DURATIONS),
                                validators=[InputRequired("Choose how long you have had this pain.")])
@@ -54,8 +44,8 @@ class IntakeForm(FlaskForm):
         "How bad is the pain right now, from 0 (no pain) to 10 (the worst you can imagine)?",
         choices=[SelectChoice("", "Choose a number")] + [SelectChoice(str(n), str(n)) for n in range(11)],
         validators=[DataRequired("Choose a number from 0 to 10 for your pain right now.")])
-    medical_history = _text("Medical history", HISTORY_MAX, rows=5)
-    medications = _text("Medicines you take now", MEDICATIONS_MAX)
+    medical_history = _text("Medical history", intake.MAX_LENGTHS["medical_history"], rows=5)
+    medications = _text("Medicines you take now", intake.MAX_LENGTHS["medications"])
     safety = SelectMultipleField("Do any of these apply to you?", choices=_choices(intake.SAFETY_FLAGS),
                                  validate_choice=False)
     red_flags = SelectMultipleField("Do you have any of these along with your back pain?",
@@ -80,16 +70,12 @@ class IntakeForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = _text("Why are you cancelling?", 500, "Give a short reason for cancelling.", rows=3)
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only needs its CSRF token."""
+    reason = _text("Why are you cancelling?", CANCEL_REASON_MAX, "Give a short reason for cancelling.", rows=3)
 
 
 class DeclineForm(FlaskForm):
-    message = _text("Message to the patient", MESSAGE_MAX,
-                    "Write a short message to the patient: it is sent with the decline.", rows=3)
+    message = _text("Message to the patient", DECLINE_MESSAGE_MAX,
+                    "Write a short message to the patient: they can read it in Meridian.", rows=3)
 
 
 class CalendarForm(FlaskForm):

@@ -2,17 +2,18 @@
 rescheduling before the cut-off, and a calendar file for confirmed visits."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory.booking import bp, views
-from directory.booking.forms import CancelForm, ConfirmForm
+from directory.booking.forms import CancelForm
 from directory.booking.routes import patient_required
 from directory.models import Appointment, AppointmentStatus, Clinic
+from directory.models._types import as_utc, utcnow
 from directory.services import booking, intake, profiles, scheduling
-from directory.web import form_errors
+from directory.web import ConfirmForm, form_errors
 
 TOO_LATE = ("It is less than {hours} hours before this appointment, so it can no longer be changed "
             "online. Please call the clinic.")
@@ -25,11 +26,10 @@ def _me():
 @bp.get("/appointments")
 @patient_required
 def appointments():
-    now = datetime.now(timezone.utc)
-    mine = booking.appointments_for_patient(_me())
-    upcoming = sorted((a for a in mine if views.is_upcoming(a, now)), key=lambda a: views.utc(a.starts_at))
-    others = sorted((a for a in mine if not views.is_upcoming(a, now)),
-                    key=lambda a: views.utc(a.starts_at), reverse=True)
+    now = utcnow()
+    mine = booking.appointments_for_patient(_me(), now=now)  # soonest first
+    upcoming = [a for a in mine if views.is_upcoming(a, now)]
+    others = [a for a in reversed(mine) if not views.is_upcoming(a, now)]
     return render_template("booking/appointments.html", upcoming=upcoming, others=others, v=views, now=now,
                            cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
@@ -93,7 +93,7 @@ def reschedule(appointment_id: int):
     clinic = next((c for c in clinics if c.id == views.parse_id(values.get("clinic"))), None)
     new_start = views.parse_start(values.get("start"))
     if clinic is None or new_start is None:
-        return _reschedule_page(found, groups=_choices(found, clinics, clinic, _parse_day(values.get("date"))))
+        return _reschedule_page(found, groups=_choices(found, clinics, clinic, views.parse_day(values.get("date"))))
     form = ConfirmForm()
     if request.method == "GET":
         if scheduling.is_free(found.practitioner, clinic.id, new_start, found.kind,
@@ -127,7 +127,7 @@ def _choices(found: Appointment, clinics: list[Clinic], clinic: Clinic | None = 
              day: date | None = None) -> list[views.ClinicSlots]:
     """Free times for the same kind of visit: one whole day at one clinic, or the next two weeks.
     Times next to the current one are free to move to; the current one itself is left out."""
-    current = views.utc(found.starts_at)
+    current = as_utc(found.starts_at)
 
     def keep(slot: scheduling.Slot) -> bool:
         return not (slot.start == current and slot.clinic_id == found.clinic_id)
@@ -146,13 +146,6 @@ def _choices(found: Appointment, clinics: list[Clinic], clinic: Clinic | None = 
 def _bookable_clinics(found: Appointment) -> list[Clinic]:
     listed = profiles.listed_profile(found.practitioner_id)
     return listed.clinics if listed is not None else []
-
-
-def _parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text and len(text) == 10 else None
-    except ValueError:
-        return None
 
 
 @bp.get("/appointments/<int:appointment_id>/calendar.ics")

@@ -7,16 +7,15 @@ from datetime import datetime
 from functools import wraps
 from typing import Callable, TypeVar
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory import presenters
 from directory.booking import bp, views
 from directory.booking.forms import IntakeForm
-from directory.extensions import limiter
 from directory.models import AppointmentKind, Clinic, Practitioner, Role
 from directory.services import booking, intake, profiles, scheduling
-from directory.web import form_errors
+from directory.web import config_limit, form_errors
 
 F = TypeVar("F", bound=Callable)
 
@@ -27,7 +26,6 @@ BAD_LINK = ("This link to an appointment time is incomplete or damaged. Go back 
 NOT_LISTED = ("There is no listed practitioner at this address. They may have left the directory, or "
               "their licence may be awaiting renewal or verification.")
 NO_CLINIC = "This practitioner does not take appointments at that clinic through Meridian."
-TOO_MANY = "You have sent too many appointment requests. Please wait a few minutes and try again."
 SLOT_FIELDS = ("practitioner", "clinic", "start", "kind")
 
 
@@ -144,7 +142,7 @@ def _error_field(key: str) -> str:
 
 
 @bp.post("/appointments/new", endpoint="request")
-@limiter.limit(lambda: current_app.config["BOOKING_RATE_LIMIT"], methods=["POST"], error_message=TOO_MANY)
+@config_limit("BOOKING_RATE_LIMIT")
 @patient_required
 def request_slot():
     form = IntakeForm()
@@ -160,9 +158,8 @@ def request_slot():
     clean = None
     if form.validate_on_submit():
         try:
+            # No red flag can be left here: any ticked one was answered above.
             clean = intake.validate_intake(form.values())
-        except intake.RedFlag as flag:
-            return _urgent(flag.flags)
         except intake.IntakeError as exc:
             errors = {_error_field(k): m for k, m in exc.errors.items()}
     errors = {**form_errors(form), **errors}
@@ -198,7 +195,7 @@ def _urgent(flags: list[str]):
 @bp.get("/calendar/<secret>.ics")
 def feed(secret: str):
     """A practitioner's confirmed appointments for their calendar app, by secret address."""
-    practitioner = booking.practitioner_for_calendar_token(secret) if len(secret) <= 200 else None
+    practitioner = booking.practitioner_for_calendar_token(secret)
     if practitioner is None:
         abort(404, description="There is no calendar at this address. It may have been turned off "
                                "or replaced with a new one.")

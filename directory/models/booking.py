@@ -84,7 +84,8 @@ class Appointment(db.Model):
     status: Mapped[AppointmentStatus] = mapped_column(
         enum_column(AppointmentStatus, "appointment_status"), default=AppointmentStatus.REQUESTED)
     # Health data: encrypted with the INTAKE_KEYS (authenticated, rotatable); never logged.
-    intake: Mapped[dict] = mapped_column(EncryptedJSON)
+    # Deferred: lists, emails and the calendar feed never load (or decrypt) it.
+    intake: Mapped[dict] = mapped_column(EncryptedJSON, deferred=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The practitioner's message when declining; the reason given when cancelling.
     decline_message: Mapped[str | None] = mapped_column(Text)

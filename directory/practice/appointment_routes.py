@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from directory.auth.access import current_practitioner
 from directory.booking import views
-from directory.booking.forms import CalendarForm, CancelForm, ConfirmForm, DeclineForm
+from directory.booking.forms import CalendarForm, CancelForm, DeclineForm
 from directory.models import Appointment, Practitioner
 from directory.practice import bp
 from directory.services import booking, intake
@@ -32,7 +32,6 @@ def _detail(practitioner: Practitioner, found: Appointment, *, decline_form=None
     answers = booking.read_intake(found, reader=_me())
     return render_template("practice/appointment.html", practitioner=practitioner, appointment=found,
                            answers=answers, labels=intake, v=views, errors=errors or {},
-                           confirm_form=ConfirmForm(formdata=None),
                            decline_form=decline_form or DeclineForm(formdata=None),
                            cancel_form=cancel_form or CancelForm(formdata=None)), status
 
@@ -40,7 +39,7 @@ def _detail(practitioner: Practitioner, found: Appointment, *, decline_form=None
 @bp.get("/appointments/<int:appointment_id>")
 def appointment(appointment_id: int):
     practitioner = current_practitioner()
-    return _detail(practitioner, views.practitioners_appointment(appointment_id, practitioner))
+    return _detail(practitioner, views.practitioners_appointment(appointment_id, _me()))
 
 
 def _after(found: Appointment, message: str):
@@ -55,10 +54,7 @@ def _refused(found: Appointment, exc: booking.BookingError):
 
 @bp.post("/appointments/<int:appointment_id>/confirm")
 def appointment_confirm(appointment_id: int):
-    practitioner = current_practitioner()
-    found = views.practitioners_appointment(appointment_id, practitioner)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for(".appointment", appointment_id=found.id))
+    found = views.practitioners_appointment(appointment_id, _me())
     try:
         booking.confirm(found, practitioner_user=_me())
     except booking.BookingError as exc:
@@ -70,7 +66,7 @@ def appointment_confirm(appointment_id: int):
 @bp.post("/appointments/<int:appointment_id>/decline")
 def appointment_decline(appointment_id: int):
     practitioner = current_practitioner()
-    found = views.practitioners_appointment(appointment_id, practitioner)
+    found = views.practitioners_appointment(appointment_id, _me())
     form = DeclineForm()
     if not form.validate_on_submit():
         return _detail(practitioner, found, decline_form=form, errors=form_errors(form), status=400)
@@ -78,13 +74,14 @@ def appointment_decline(appointment_id: int):
         booking.decline(found, practitioner_user=_me(), message=form.message.data)
     except booking.BookingError as exc:
         return _refused(found, exc)
-    return _after(found, f"Declined: {found.patient.name}'s request. We have emailed them your message.")
+    return _after(found, f"Declined: {found.patient.name}'s request. We have emailed them to say so; "
+                         "they can read your message in Meridian.")
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
 def appointment_cancel(appointment_id: int):
     practitioner = current_practitioner()
-    found = views.practitioners_appointment(appointment_id, practitioner)
+    found = views.practitioners_appointment(appointment_id, _me())
     form = CancelForm()
     if not form.validate_on_submit():
         return _detail(practitioner, found, cancel_form=form, errors=form_errors(form), status=400)
@@ -93,7 +90,7 @@ def appointment_cancel(appointment_id: int):
     except booking.BookingError as exc:
         return _refused(found, exc)
     return _after(found, f"Cancelled: {found.patient.name}, {views.when(found.starts_at, found.clinic.timezone)}. "
-                         "We have emailed the patient your reason.")
+                         "We have emailed the patient; they can read your reason in Meridian.")
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

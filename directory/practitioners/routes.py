@@ -1,8 +1,6 @@
 """Public practitioner profiles."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
@@ -16,6 +14,9 @@ bp = Blueprint("practitioners", __name__, url_prefix="/practitioners")
 
 NOT_LISTED = ("There is no listed practitioner at this address. They may have left the "
               "directory, or their licence may be awaiting renewal or verification.")
+NO_SUCH_VISITS = ("You cannot request this kind of visit with this practitioner: first visits only while "
+                  "they accept new patients, follow-ups only once they have seen you. Go back to their "
+                  "profile to see the times you can request.")
 
 
 @bp.get("/<int:practitioner_id>")
@@ -56,12 +57,13 @@ def slots(practitioner_id: int):
     clinic = next((c for c in found.clinics if c.id == booking_views.parse_id(request.args.get("clinic"))), None)
     if clinic is None:
         abort(404, description="This practitioner has no clinic at this address.")
-    try:
-        day = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
+    day = booking_views.parse_day(request.args.get("date"))
+    if day is None:
         abort(400, description="Choose a day from the practitioner's profile.")
-    kind = booking_views.parse_kind(request.args.get("kind") or "initial") or AppointmentKind.INITIAL
     practitioner = found.practitioner
+    kind = booking_views.parse_kind(request.args.get("kind") or "initial")
+    if kind not in booking_views.kinds_allowed(current_user, practitioner):
+        abort(404, description=NO_SUCH_VISITS)
     groups = [booking_views.ClinicSlots(clinic, clinic.timezone, booking_views.day_slots(
         practitioner, clinic, day, kind, booking_views.slot_url(practitioner)))]
     return render_template("booking/day.html", practitioner=practitioner, clinic=clinic, day=day,

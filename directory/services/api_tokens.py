@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from directory.extensions import db
 from directory.models import ApiToken, IdempotentRequest, User
-from directory.models._types import utcnow
+from directory.models._types import as_utc, utcnow
 
 # Recording every use would turn each API read into a write; a minute is precise enough
 # to tell a live token from an abandoned one.
@@ -21,44 +21,37 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 MAX_SECRET_LENGTH = 100
 
 
-def _hash(secret: str) -> str:
+def token_hash(secret: str) -> str:
+    """What is stored of a secret token (API tokens, calendar feed addresses)."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def create_token(user: User, *, now: datetime | None = None) -> tuple[str, ApiToken]:
     """A new token for ``user``: the secret (shown once, never stored) and its row. Commits."""
     now = now or utcnow()
     secret = secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, token_hash=_hash(secret), created_at=now,
+    token = ApiToken(user_id=user.id, token_hash=token_hash(secret), created_at=now,
                      expires_at=now + timedelta(hours=current_app.config["API_TOKEN_HOURS"]))
     db.session.add(token)
     db.session.commit()
     return secret, token
 
 
-def active_token(secret: str, *, now: datetime | None = None) -> ApiToken | None:
-    """The live token with this secret, or None. Records its use (at most once a minute)."""
+def active_token(secret: str, *, now: datetime | None = None) -> tuple[ApiToken, User] | None:
+    """The live token with this secret and its account, or None. Records its use (at most
+    once a minute)."""
     if not secret or len(secret) > MAX_SECRET_LENGTH or not secret.isascii():
         return None
     now = now or utcnow()
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
-    if token is None or token.revoked_at is not None or _aware(token.expires_at) <= now:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+    if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
         return None
     user = db.session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    changed = _aware(user.password_changed_at)
-    if changed is not None and changed > _aware(token.created_at):
+    if user.password_changed_at is not None and as_utc(user.password_changed_at) > as_utc(token.created_at):
         return None
-    last_used = _aware(token.last_used_at)
-    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+    if token.last_used_at is None or now - as_utc(token.last_used_at) >= LAST_USED_PRECISION:
         # One conditional UPDATE in its own short transaction: concurrent requests with
         # the same token do not conflict, and SQLite takes its write lock without first
         # holding a read snapshot.
@@ -69,12 +62,7 @@ def active_token(secret: str, *, now: datetime | None = None) -> ApiToken | None
             .values(last_used_at=now)
             .execution_options(synchronize_session=False))
         db.session.commit()
-    return token
-
-
-def user_for_token(secret: str, *, now: datetime | None = None) -> User | None:
-    token = active_token(secret, now=now)
-    return None if token is None else db.session.get(User, token.user_id)
+    return token, user
 
 
 def revoke(token: ApiToken, *, now: datetime | None = None) -> None:

@@ -19,19 +19,27 @@ from sqlalchemy.exc import IntegrityError
 from directory.extensions import db
 from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus, Clinic,
                               ListingState, Practitioner, Role, User)
+from directory.models._types import as_utc
 from directory.services import audit, booking_mail, scheduling
 from directory.services.booking_jobs import expire_holds, expire_stale, send_reminders  # noqa: F401
-from directory.services.booking_queries import (appointments_for_patient, inbox, read_intake,  # noqa: F401
-                                                upcoming)
+from directory.services.booking_queries import (appointments_for_patient, appointments_for_practitioner,  # noqa: F401
+                                                follow_up_allowed, inbox, kinds_allowed, parse_id,
+                                                patient_deadline, patient_may_change, patients_appointment,
+                                                practitioner_may_cancel, practitioners_appointment, read_intake,
+                                                shown_status, upcoming)
 from directory.services.booking_transactions import now_utc as _now
 from directory.services.booking_transactions import swap, write_transaction
 from directory.services.calendar_files import (calendar_feed, ics_for, new_calendar_token,  # noqa: F401
                                                practitioner_for_calendar_token, revoke_calendar_token)
 from directory.services.intake import validate_intake
-from directory.services.mail_transport import as_utc
 
 FRESH_SLOT_DAYS = 14
-MAX_MESSAGE = 2000
+# The longest cancellation reason and decline message: forms, API and service share them.
+CANCEL_REASON_MAX = 1000
+DECLINE_MESSAGE_MAX = 2000
+# A start further than this from now is nobody's slot, and date arithmetic near the years 1 and
+# 9999 overflows: such a time is refused before anything computes with it.
+MAX_START_DISTANCE = timedelta(days=3660)
 EXCLUSION_VIOLATION = "23P01"
 
 
@@ -54,14 +62,26 @@ class BookingError(ValueError):
         self.message = message
 
 
+class KindRefused(BookingError):
+    """This patient may not request this kind of visit with this practitioner."""
+
+
 class _Taken(Exception):
     """Raised inside the write transaction so that it rolls back before fresh slots are computed."""
 
 
-def _start(value: datetime) -> datetime:
+def valid_start(value: datetime, now: datetime | None = None) -> datetime:
+    """``value`` in UTC; InvalidSlot unless it is a time with its UTC offset within
+    MAX_START_DISTANCE of now."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InvalidSlot("Give the start time with its UTC offset.")
-    return value.astimezone(timezone.utc)
+    try:
+        start = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidSlot() from None
+    if abs(start - _now(now)) > MAX_START_DISTANCE:
+        raise InvalidSlot()
+    return start
 
 
 def _conflicts(practitioner: Practitioner, start: datetime, end: datetime, ignore_id: int | None) -> bool:
@@ -135,18 +155,29 @@ def _new_appointment(*, practitioner: Practitioner, clinic: Clinic, patient: Use
     return appointment
 
 
+def _check_kind(patient: User, practitioner: Practitioner, kind: AppointmentKind) -> None:
+    """The rule of kinds_allowed, asking the database only about follow-ups."""
+    name = practitioner.display_name
+    if kind is AppointmentKind.INITIAL and not practitioner.accepting_new_patients:
+        raise KindRefused(f"{name} is not accepting new patients at the moment.")
+    if kind is AppointmentKind.FOLLOW_UP and not follow_up_allowed(patient, practitioner):
+        raise KindRefused(f"A follow-up visit is for patients {name} has already seen. "
+                          "Request a first visit instead.")
+
+
 def request_appointment(*, patient: User, practitioner: Practitioner, clinic_id: int, start: datetime,
                         kind: AppointmentKind, intake: dict, now: datetime | None = None) -> Appointment:
     """Raises PermissionError (not a patient account), RedFlag / IntakeError (intake.py), InvalidSlot,
-    BookingError (not bookable) or SlotTaken. Commits."""
+    KindRefused (a first visit while not accepting new patients; a follow-up for someone not
+    seen before), BookingError (not bookable) or SlotTaken. Commits."""
     if patient.role != Role.PATIENT:
         raise PermissionError("Only patient accounts can request appointments.")
     clean = validate_intake(intake)
-    now, start, kind = _now(now), _start(start), _kind(kind)
+    now = _now(now)
+    start, kind = valid_start(start, now), _kind(kind)
     if practitioner.listing_state != ListingState.LISTED:
         raise BookingError(f"{practitioner.display_name} is not taking appointments through Meridian at the moment.")
-    if kind == AppointmentKind.INITIAL and not practitioner.accepting_new_patients:
-        raise BookingError(f"{practitioner.display_name} is not accepting new patients at the moment.")
+    _check_kind(patient, practitioner, kind)
     clinic = _clinic(practitioner, clinic_id)
     try:
         with write_transaction(practitioner.id):
@@ -198,17 +229,17 @@ def confirm(appointment: Appointment, *, practitioner_user: User, now: datetime 
         booking_mail.confirmed(appointment)
 
 
-def _message(text: str | None, what: str) -> str | None:
+def _message(text: str | None, what: str, max_length: int) -> str | None:
     text = (text or "").strip()
-    if len(text) > MAX_MESSAGE:
-        raise BookingError(f"Keep the {what} under {MAX_MESSAGE} characters.")
+    if len(text) > max_length:
+        raise BookingError(f"Keep the {what} to {max_length} characters or fewer.")
     return text or None
 
 
 def decline(appointment: Appointment, *, practitioner_user: User, message: str, now: datetime | None = None) -> None:
     now = _now(now)
     _require_practitioner(appointment, practitioner_user)
-    message = _message(message, "message")
+    message = _message(message, "message", DECLINE_MESSAGE_MAX)
     with write_transaction(appointment.practitioner_id):
         if not _swap(appointment, [AppointmentStatus.REQUESTED],
                      {"status": AppointmentStatus.DECLINED, "decline_message": message, "updated_at": now}):
@@ -216,17 +247,6 @@ def decline(appointment: Appointment, *, practitioner_user: User, message: str, 
         audit.record("appointment.declined", "appointment", appointment.id, actor=practitioner_user,
                      before={"status": AppointmentStatus.REQUESTED}, after={"status": AppointmentStatus.DECLINED})
         booking_mail.declined(appointment)
-
-
-def patient_deadline(appointment: Appointment) -> datetime | None:
-    """Until when the patient may cancel or move it online: the cut-off before a confirmed
-    appointment; an unanswered request can be withdrawn or moved until it starts."""
-    start = as_utc(appointment.starts_at)
-    if appointment.status == AppointmentStatus.REQUESTED:
-        return start
-    if appointment.status == AppointmentStatus.CONFIRMED:
-        return start - timedelta(hours=current_app.config["CANCEL_CUTOFF_HOURS"])
-    return None
 
 
 def _check_patient_change(appointment: Appointment, now: datetime, verb: str) -> None:
@@ -247,7 +267,7 @@ def cancel(appointment: Appointment, *, by: User, reason: str = "", now: datetim
     by_patient = by.id == appointment.patient_id
     if not by_patient and by.id != appointment.practitioner.user_id:
         raise PermissionError("Only the patient or the practitioner can cancel this appointment.")
-    reason = _message(reason, "reason")
+    reason = _message(reason, "reason", CANCEL_REASON_MAX)
     with write_transaction(appointment.practitioner_id):
         if by_patient:
             _check_patient_change(appointment, now, "cancel")
@@ -266,7 +286,8 @@ def reschedule(appointment: Appointment, *, patient: User, new_start: datetime, 
                now: datetime | None = None) -> Appointment:
     """Move to a new slot: a new REQUESTED appointment (rescheduled_from_id) and the old one
     cancelled, in one transaction, so a taken slot leaves the old appointment as it was."""
-    now, new_start = _now(now), _start(new_start)
+    now = _now(now)
+    new_start = valid_start(new_start, now)
     if patient.id != appointment.patient_id:
         raise PermissionError("Only the patient can move this appointment.")
     practitioner = appointment.practitioner

@@ -9,54 +9,27 @@ confirmed, METHOD:CANCEL once it has ended, so an imported event follows every c
 """
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app, has_request_context, url_for
-from werkzeug.routing import BuildError
-
 from directory.models import Appointment, User
-from directory.services.calendar_files import KIND_LABELS, clinic_location, first_name, ics_attachment
+from directory.services.calendar_files import (KIND_LABELS, clinic_location, clock, first_name, ics_attachment,
+                                               local, short_day)
+from directory.services.calendar_files import when as local_when
+from directory.services.links import external_url
 from directory.services.mail import queue_email
-from directory.services.mail_transport import as_utc
 
 PATIENT_PAGE = "booking.appointments"
 PRACTITIONER_PAGE = "practice.appointments"
 
 
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def local_times(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
-    """"Tuesday, March 10, 2026, 9:00 AM to 10:00 AM PDT (America/Los_Angeles)"."""
-    zone = ZoneInfo(zone_name)
-    start, end = as_utc(starts_at).astimezone(zone), as_utc(ends_at).astimezone(zone)
-    return (f"{start:%A, %B} {start.day}, {start.year}, {_clock(start)} to {_clock(end)} "
-            f"{end.tzname()} ({zone_name})")
+def when(appointment: Appointment) -> str:
+    """"Tuesday 10 March 2026, 9:00 AM PDT to 10:00 AM PDT (America/Los_Angeles)"."""
+    zone = appointment.clinic.timezone
+    return f"{local_when(appointment.starts_at, zone)} to {clock(appointment.ends_at, zone)} ({zone})"
 
 
 def short_time(appointment: Appointment) -> str:
-    """"Mar 10, 9:00 AM PDT", for subjects."""
-    start = as_utc(appointment.starts_at).astimezone(ZoneInfo(appointment.clinic.timezone))
-    return f"{start:%b} {start.day}, {_clock(start)} {start.tzname()}"
-
-
-def when(appointment: Appointment) -> str:
-    return local_times(appointment.starts_at, appointment.ends_at, appointment.clinic.timezone)
-
-
-def _link(endpoint: str) -> str | None:
-    # Jobs run without a request: only PUBLIC_BASE_URL can make a link there.
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    try:
-        if base:
-            return base.rstrip("/") + current_app.url_map.bind("localhost").build(endpoint)
-        if has_request_context():
-            return url_for(endpoint, _external=True)
-    except BuildError:
-        pass
-    return None
+    """"10 Mar, 9:00 AM PDT", for subjects."""
+    zone = appointment.clinic.timezone
+    return f"{short_day(local(appointment.starts_at, zone).date())}, {clock(appointment.starts_at, zone)}"
 
 
 def _context(appointment: Appointment, *, to_patient: bool) -> dict:
@@ -70,7 +43,8 @@ def _context(appointment: Appointment, *, to_patient: bool) -> dict:
         "when": when(appointment),
         "location": clinic_location(appointment.clinic),
         "phone": appointment.clinic.phone,
-        "link": _link(PATIENT_PAGE if to_patient else PRACTITIONER_PAGE),
+        # Jobs run without a request: only PUBLIC_BASE_URL can make a link there.
+        "link": external_url(PATIENT_PAGE if to_patient else PRACTITIONER_PAGE),
     }
 
 
@@ -94,9 +68,8 @@ def requested(appointment: Appointment) -> None:
 def _hold_text(appointment: Appointment) -> str | None:
     if appointment.hold_expires_at is None:
         return None
-    zone = ZoneInfo(appointment.clinic.timezone)
-    moment = as_utc(appointment.hold_expires_at).astimezone(zone)
-    return f"{moment:%A, %B} {moment.day}, {_clock(moment)} {moment.tzname()} ({appointment.clinic.timezone})"
+    zone = appointment.clinic.timezone
+    return f"{local_when(appointment.hold_expires_at, zone)} ({zone})"
 
 
 def confirmed(appointment: Appointment) -> None:

@@ -18,8 +18,7 @@ from sqlalchemy import select, update
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, Practitioner
-from directory.models._types import utcnow
-from directory.services.mail_transport import as_utc
+from directory.models._types import as_utc, utcnow
 
 
 def now_utc(now: datetime | None = None) -> datetime:

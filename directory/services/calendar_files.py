@@ -9,9 +9,8 @@ created. Events say who and where, never anything from the intake.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -22,16 +21,47 @@ from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, Practitioner
-from directory.models._types import utcnow
-from directory.services.mail_transport import as_utc
+from directory.models._types import as_utc, utcnow
+from directory.services import schedule_view
+from directory.services.api_tokens import token_hash
 
 PRODID = "-//Meridian//Appointments//EN"
-KIND_LABELS = {AppointmentKind.INITIAL: "initial visit", AppointmentKind.FOLLOW_UP: "follow-up visit"}
 ENDED = (AppointmentStatus.DECLINED, AppointmentStatus.CANCELLED, AppointmentStatus.EXPIRED)
 _ICS_STATUS = {AppointmentStatus.REQUESTED: "TENTATIVE", AppointmentStatus.CONFIRMED: "CONFIRMED",
                AppointmentStatus.COMPLETED: "CONFIRMED", AppointmentStatus.NO_SHOW: "CONFIRMED"}
 # The feed reaches this far back, so last month's visits stay in the practitioner's calendar.
 FEED_PAST = timedelta(days=90)
+
+
+# How an appointment reads to people, the same in pages, emails and calendar events.
+KIND_LABELS = {AppointmentKind.INITIAL: "First visit", AppointmentKind.FOLLOW_UP: "Follow-up visit"}
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def local(moment: datetime, zone: str) -> datetime:
+    return as_utc(moment).astimezone(ZoneInfo(zone))
+
+
+def clock(moment: datetime, zone: str) -> str:
+    """"9:00 AM PDT" in ``zone``."""
+    return schedule_view.clock(local(moment, zone))
+
+
+def day_label(day: date) -> str:
+    """"Tuesday 10 March 2026"."""
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def short_day(day: date) -> str:
+    """"10 Mar", for email subjects."""
+    return f"{day.day} {_MONTHS[day.month - 1][:3]}"
+
+
+def when(moment: datetime, zone: str) -> str:
+    """"Tuesday 10 March 2026, 9:00 AM PDT"."""
+    return f"{day_label(local(moment, zone).date())}, {clock(moment, zone)}"
 
 
 def uid(appointment: Appointment) -> str:
@@ -55,7 +85,7 @@ def clinic_location(clinic) -> str:
 def summary(appointment: Appointment, *, for_practitioner: bool) -> str:
     if for_practitioner:
         return (f"Acupuncture: {first_name(appointment.patient.name)} "
-                f"({KIND_LABELS[appointment.kind]})")
+                f"({KIND_LABELS[appointment.kind].lower()})")
     return f"Acupuncture with {appointment.practitioner.display_name}"
 
 
@@ -87,7 +117,7 @@ def _event(appointment: Appointment, *, for_practitioner: bool, stamp: datetime)
     event.add("summary", summary(appointment, for_practitioner=for_practitioner))
     event.add("location", clinic_location(appointment.clinic))
     minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-    event.add("description", f"{KIND_LABELS[appointment.kind].capitalize()}, {minutes} minutes, "
+    event.add("description", f"{KIND_LABELS[appointment.kind]}, {minutes} minutes, "
                              f"at {appointment.clinic.name or appointment.clinic.city}. "
                              f"Times are in {appointment.clinic.timezone}.")
     event.add("organizer", _organizer())
@@ -144,14 +174,10 @@ def calendar_feed(practitioner: Practitioner, *, now: datetime | None = None) ->
                      name=f"Meridian: {practitioner.display_name}")
 
 
-def _token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 def new_calendar_token(practitioner: Practitioner) -> str:
     """A new secret feed token (the old URL stops working). Only its SHA-256 is stored; commits."""
     secret = secrets.token_urlsafe(32)
-    practitioner.calendar_token_hash = _token_hash(secret)
+    practitioner.calendar_token_hash = token_hash(secret)
     db.session.commit()
     return secret
 
@@ -164,5 +190,5 @@ def revoke_calendar_token(practitioner: Practitioner) -> None:
 def practitioner_for_calendar_token(secret: str | None) -> Practitioner | None:
     if not secret or len(secret) > 200:
         return None
-    return db.session.scalar(select(Practitioner).where(Practitioner.calendar_token_hash == _token_hash(secret)))
+    return db.session.scalar(select(Practitioner).where(Practitioner.calendar_token_hash == token_hash(secret)))
 

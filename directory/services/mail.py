@@ -23,9 +23,15 @@ from sqlalchemy import func, select, update
 
 from directory.extensions import db
 from directory.models import OutboxMessage
-from directory.models._types import utcnow
-from directory.services.mail_transport import (MailConfigError, Outgoing, PermanentFailure,
-                                               TemporaryFailure, as_utc, build_message, transport_for)
+from directory.models._types import as_utc, utcnow
+from directory.services.mail_transport import (
+    MailConfigError,
+    Outgoing,
+    PermanentFailure,
+    TemporaryFailure,
+    build_message,
+    transport_for,
+)
 
 __all__ = ["MailConfigError", "OutboxStatus", "Problem", "SendReport", "backoff", "outbox_status",
            "queue_email", "send_due"]

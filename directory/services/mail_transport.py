@@ -11,11 +11,13 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
+
+from directory.models._types import as_utc
 
 ERROR_LENGTH = 300
 
@@ -52,11 +54,6 @@ class Outgoing:
     @property
     def file_name(self) -> str:
         return f"{self.created_at:%Y%m%dT%H%M%S%fZ}-{self.id}.eml"
-
-
-def as_utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything the app writes is UTC.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def sender_address(config) -> str:
