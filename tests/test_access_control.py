@@ -21,6 +21,7 @@ PATIENT, API_TOKEN = "patient", "api-token"
 ACCESS = {
     "static": PUBLIC,
     "search.index": PUBLIC,
+    "health.healthz": PUBLIC,
     "practitioners.profile": PUBLIC,
     "practitioners.photo": PUBLIC,
     "api.practitioners": PUBLIC,

@@ -5,7 +5,8 @@ import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from directory.extensions import db
 
@@ -15,7 +16,7 @@ CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
-    500: "internal_error",
+    500: "internal_error", 503: "service_unavailable",
 }
 
 
@@ -66,7 +67,29 @@ def _handle_unexpected(error: Exception):
     return _handle_http(InternalServerError())
 
 
+def _handle_database_unavailable(error: Exception):
+    # A lost connection or a locked/unreachable database is temporary: say so with a 503
+    # and Retry-After instead of a 500. The class name only: driver messages can carry SQL
+    # parameters, and those can be health details.
+    orig = getattr(error, "orig", None)
+    log.warning("database unavailable on %s %s: %s", request.method, _route(), type(orig or error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it on next checkout
+        db.session.close()
+    unavailable = ServiceUnavailable("The service is briefly unavailable. Please try again in a moment.")
+    try:
+        response = _handle_http(unavailable)
+    except (OperationalError, InterfaceError):
+        # The page itself needed the database (the logged-in user): answer without it.
+        response = make_response(unavailable.description, 503, {"Content-Type": "text/plain; charset=utf-8"})
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(OperationalError, _handle_database_unavailable)
+    app.register_error_handler(InterfaceError, _handle_database_unavailable)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)
