@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 GEOCODERS = ("offline", "nominatim")
+SEARCH_SPATIAL_MODES = ("auto", "on", "off")
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -88,6 +89,8 @@ def defaults() -> dict:
         "EMAIL_CHANGE_MAX_AGE_SECONDS": 24 * 3600,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Prepended to every rate-limit key, so apps sharing one Redis keep their counters apart.
+        "RATELIMIT_KEY_PREFIX": "",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "SIGNUP_RATE_LIMIT": "5 per minute;30 per hour",
@@ -112,6 +115,8 @@ def defaults() -> dict:
         "API_TOKEN_HOURS": 24 * 30,
         "BOOKING_RATE_LIMIT": "10 per minute;60 per hour",
         "LOG_LEVEL": "INFO",
+        # Nearby search on PostgreSQL: "auto", "on" or "off" for the optional spatial index.
+        "SEARCH_SPATIAL_INDEX": "auto",
     }
 
 
@@ -119,11 +124,14 @@ def defaults() -> dict:
 FROM_ENVIRONMENT = (
     "NOMINATIM_SCHEME", "NOMINATIM_DOMAIN", "NOMINATIM_USER_AGENT", "GEOCODER_MIN_DELAY_SECONDS",
     "GEOCODER_TIMEOUT_SECONDS", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
     "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "RESET_RATE_LIMIT", "BOOKING_RATE_LIMIT", "PUBLIC_BASE_URL",
     "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
-    "MAIL_SEND_AFTER_COMMIT",
+    "MAIL_SEND_AFTER_COMMIT", "SEARCH_SPATIAL_INDEX",
 )
+# Folders that default to instance/ (create_app fills them in when unset).
+FOLDERS_FROM_ENVIRONMENT = ("MAIL_FILE_DIR", "PHOTO_DIR")
 
 
 def _from_env(name: str, default):
@@ -151,6 +159,9 @@ def from_environment(instance_path: str) -> dict:
         raise RuntimeError(f"GEOCODER must be one of {', '.join(GEOCODERS)}, not {geocoder!r}")
     base = defaults()
     settings = {**base, **{name: _from_env(name, base[name]) for name in FROM_ENVIRONMENT}}
+    if settings["SEARCH_SPATIAL_INDEX"] not in SEARCH_SPATIAL_MODES:
+        raise RuntimeError(f"SEARCH_SPATIAL_INDEX must be one of {', '.join(SEARCH_SPATIAL_MODES)}, "
+                           f"not {settings['SEARCH_SPATIAL_INDEX']!r}")
     port = settings["MAIL_PORT"]
     settings.update({
         "ENV_NAME": "production" if production else "development",
@@ -164,4 +175,6 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), port == 465),
         "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS"), port not in (465, 25)),
     })
+    settings.update({name: os.environ[name].strip() for name in FOLDERS_FROM_ENVIRONMENT
+                     if os.environ.get(name, "").strip()})
     return settings

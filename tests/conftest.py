@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,6 +14,9 @@ from directory import create_app
 from directory.extensions import db
 from tests import factories
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://", 1)
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
@@ -115,3 +119,22 @@ def create_practitioner(app):
 @pytest.fixture
 def create_user(app):
     return factories.create_user
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium under Playwright, shared by tests/browser and tests/e2e: the sync
+    API allows one Playwright at a time in a thread. No browser is ever downloaded."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}. Install it with the system package manager "
+                    "(e.g. `apt-get install chromium`); the browser tests never download one.",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

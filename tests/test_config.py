@@ -93,3 +93,19 @@ def test_a_number_setting_that_is_not_a_number_is_refused(tmp_path, monkeypatch)
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "half an hour")
     with pytest.raises(RuntimeError, match="SESSION_IDLE_MINUTES"):
         config.from_environment(str(tmp_path))
+
+
+def test_mail_and_photo_folders_and_the_rate_limit_prefix_come_from_the_environment(tmp_path, monkeypatch):
+    for name in config.FOLDERS_FROM_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    settings = config.from_environment(str(tmp_path))
+    # Unset: create_app puts them under instance/.
+    assert "MAIL_FILE_DIR" not in settings and "PHOTO_DIR" not in settings
+    assert settings["RATELIMIT_KEY_PREFIX"] == ""
+    monkeypatch.setenv("MAIL_FILE_DIR", str(tmp_path / "mail"))
+    monkeypatch.setenv("PHOTO_DIR", str(tmp_path / "photos"))
+    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", "meridian-staging")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["MAIL_FILE_DIR"] == str(tmp_path / "mail")
+    assert settings["PHOTO_DIR"] == str(tmp_path / "photos")
+    assert settings["RATELIMIT_KEY_PREFIX"] == "meridian-staging"

@@ -13,11 +13,8 @@ from werkzeug.serving import make_server
 
 from directory import create_app
 from directory.extensions import db
+# The `browser` fixture is in tests/conftest.py, shared with tests/e2e.
 from tests.conftest import make_config
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -54,23 +51,6 @@ def live_server(tmp_path):
         server.server_close()
         with app.app_context():
             db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}. Install it with the system package manager "
-                    "(e.g. `apt-get install chromium`); the browser tests never download one.",
-                    pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
