@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import __version__ as sqlalchemy_version
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from directory import create_app
 from directory.extensions import db
@@ -19,6 +19,11 @@ from directory.extensions import db
 
 def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
+
+
+def summary(timings: list[float]) -> dict:
+    return {"p50": round(percentile(timings, 50), 2), "p95": round(percentile(timings, 95), 2),
+            "p99": round(percentile(timings, 99), 2), "max": round(max(timings), 2)}
 
 
 def log(message: str) -> None:
@@ -68,3 +73,39 @@ def report(results: list[dict], url: str | None, json_path: str | None,
     if json_path != "-":
         print(markdown(results, info))
     return 0
+
+
+def statements_of(run: Callable[[], object], marker: str) -> list[tuple[str, object]]:
+    """The SELECT statements (with their parameters) that ``run`` sends and that contain ``marker``."""
+    statements = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith("SELECT") and marker in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+        db.session.remove()
+    return statements
+
+
+def write_explains(app, path: str, size: int, origins, modes: list[str], run: Callable) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each search-index statement of ``run(origin)``, per origin
+    and SEARCH_SPATIAL_INDEX mode, as Markdown. Each search runs once before being explained,
+    so the plans read a cache as warm as the timed searches did."""
+    lines = [f"# EXPLAIN (ANALYZE, BUFFERS) of one search at {size:,} practitioners", ""]
+    for name, origin in origins:
+        for mode in modes:
+            app.config["SEARCH_SPATIAL_INDEX"] = mode
+            run(origin)
+            db.session.remove()
+            lines += [f"## {name} {origin}, SEARCH_SPATIAL_INDEX={mode}", ""]
+            for statement, parameters in statements_of(lambda: run(origin), "FROM search_"):
+                with db.engine.connect() as connection:
+                    plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                    lines += ["```sql", statement.strip(), f"-- parameters: {parameters!r}", "```", "```",
+                              *plan.scalars(), "```", ""]
+    Path(path).write_text("\n".join(lines) + "\n")

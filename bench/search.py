@@ -31,12 +31,14 @@ from benchlib import log, percentile  # noqa: E402
 
 import zipcodes  # noqa: E402
 from geopy.distance import great_circle  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import func, inspect, select, text  # noqa: E402
 
 from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
-from directory.models import Clinic, Licence, ListingState, Practitioner, VerificationState  # noqa: E402
-from directory.services import demo, geo  # noqa: E402
+from directory.models import (Clinic, Licence, ListingState, Practitioner, SearchEntry,  # noqa: E402
+                              VerificationState)
+from directory.models.search_spatial import create_spatial_index  # noqa: E402
+from directory.services import demo, geo, geo_spatial  # noqa: E402
 
 RADIUS_MI = 25.0
 PER_PAGE = 20
@@ -54,6 +56,8 @@ CITIES = (
 )
 RURAL_SHARE = 0.1  # the rest: any US ZIP, for searches from sparse places
 JITTER_KM = 8.0  # origins spread over each city, not one point
+# --explain: every statement of one search from a dense and from a sparse origin.
+EXPLAIN_ORIGINS = (("Manhattan", (40.7831, -73.9712)), ("Casper, WY", (42.8666, -106.3131)))
 
 
 def origins(count: int, seed: int) -> list[tuple[float, float]]:
@@ -92,33 +96,73 @@ def naive_search(origin: tuple[float, float], today) -> tuple[int, list[int]]:
     return len(best), ranked[:PER_PAGE]
 
 
-def run_size(url: str, size: int, args) -> dict:
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        log(f"[{size:,}] seeding...")
-        started = time.perf_counter()
-        result = demo.seed(size, args.seed, progress=lambda done, total: log(f"  {done:,} / {total:,}")
-                           if done % 100_000 == 0 else None)
-        seed_seconds = time.perf_counter() - started
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))  # autovacuum would do this soon after a bulk load
-            db.session.commit()
-        points = origins(args.origins + WARM_UP, args.seed)
-        warm, measured = points[:WARM_UP], points[WARM_UP:]
+def prepare(size: int, args) -> tuple[float | None, int]:
+    """Seed a fresh schema (seconds taken, listed count), or with --reuse keep a seeded one
+    (None, listed count)."""
+    if args.reuse and inspect(db.engine).has_table("search_entry") and demo.has_practitioners():
+        seeded = db.session.scalar(select(func.count()).select_from(Practitioner)) - 1  # less the demo login's
+        if seeded != size:
+            sys.exit(f"--reuse: the database holds {seeded:,} seeded practitioners, not {size:,}")
+        log(f"[{size:,}] reusing the seeded database")
+        listed = db.session.scalar(select(func.count(func.distinct(SearchEntry.practitioner_id)))
+                                   .where(SearchEntry.expires_on >= date.today()))
+        return None, listed - 1  # less the demo login's own listed profile, as demo.seed counts
+    db.drop_all()
+    db.create_all()
+    log(f"[{size:,}] seeding...")
+    started = time.perf_counter()
+    result = demo.seed(size, args.seed, progress=lambda done, total: log(f"  {done:,} / {total:,}")
+                       if done % 100_000 == 0 else None)
+    seed_seconds = time.perf_counter() - started
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))  # autovacuum would do this soon after a bulk load
+        db.session.commit()
+    log(f"[{size:,}] seeded in {seed_seconds:.1f} s")
+    return seed_seconds, result.listed
+
+
+def search_all(app, warm, points, modes: list[str]) -> tuple[dict, dict]:
+    """Search from every point with each SEARCH_SPATIAL_INDEX mode, one mode after the other,
+    each after its own warm-up (taking turns per search would let one path's reads evict
+    the other's pages from the buffer cache); timings and answers by mode."""
+    timings: dict[str, list[float]] = {mode: [] for mode in modes}
+    answers: dict[str, list[tuple]] = {mode: [] for mode in modes}
+    for mode in modes:
+        app.config["SEARCH_SPATIAL_INDEX"] = mode
         for origin in warm:
-            geo.search(origin, radius=RADIUS_MI, per_page=PER_PAGE)
+            geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
             db.session.remove()
-        log(f"[{size:,}] searching from {len(measured)} origins...")
-        timings, totals, first_pages = [], [], []
-        for origin in measured:
+        for origin in points:
             t = time.perf_counter()
             page = geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
-            timings.append((time.perf_counter() - t) * 1000)
-            totals.append(page.total)
-            first_pages.append([hit.practitioner.id for hit in page.hits])
+            timings[mode].append((time.perf_counter() - t) * 1000)
+            answers[mode].append((page.total, [(h.practitioner.id, h.clinic.id, h.distance) for h in page.hits]))
             db.session.remove()
+    return timings, answers
+
+
+def run_size(url: str, size: int, args) -> dict:
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    modes = args.spatial
+    with app.app_context():
+        seed_seconds, listed = prepare(size, args)
+        if "on" in modes and db.engine.dialect.name == "postgresql":
+            # The index is opt-in (`flask search spatial-index`); build it to measure it.
+            with db.engine.begin() as connection:
+                create_spatial_index(connection)
+            geo_spatial.forget_spatial_index()
+        paths = {}
+        for mode in modes:
+            app.config["SEARCH_SPATIAL_INDEX"] = mode
+            paths[mode] = "spatial" if geo_spatial.uses_spatial_index() else "portable"
+        points = origins(args.origins + WARM_UP, args.seed)
+        warm, measured = points[:WARM_UP], points[WARM_UP:]
+        log(f"[{size:,}] searching from {len(measured)} origins, " + ", ".join(
+            f"{mode}: {path}" for mode, path in paths.items()) + "...")
+        timings, answers = search_all(app, warm, measured, modes)
+        # Every path must give the same answer: same total, same page, same distances.
+        paths_agree = sum(len({repr(answers[mode][i]) for mode in modes}) == 1 for i in range(len(measured)))
+        totals = [total for total, _hits in answers[modes[0]]]
         sample = list(range(0, len(measured), max(1, len(measured) // args.naive_sample)))[:args.naive_sample]
         log(f"[{size:,}] naive scan from {len(sample)} origins...")
         naive_timings, agree = [], 0
@@ -127,44 +171,47 @@ def run_size(url: str, size: int, args) -> dict:
             t = time.perf_counter()
             total, ids = naive_search(measured[i], today)
             naive_timings.append((time.perf_counter() - t) * 1000)
-            agree += total == totals[i] and ids == first_pages[i]
+            agree += total == totals[i] and ids == [hit[0] for hit in answers[modes[0]][i][1]]
             db.session.remove()
-        if args.database_url:
+        if args.explain:
+            benchlib.write_explains(app, args.explain, size, EXPLAIN_ORIGINS, modes, lambda origin: geo.search(
+                origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE))
+        if args.database_url and not args.reuse:
             db.drop_all()
         db.engine.dispose()
-    p50 = percentile(timings, 50)
     naive_p50 = statistics.median(naive_timings)
     return {
-        "size": size, "seed_seconds": round(seed_seconds, 1), "listed": result.listed,
-        "search_ms": {"p50": round(p50, 2), "p95": round(percentile(timings, 95), 2),
-                      "p99": round(percentile(timings, 99), 2), "max": round(max(timings), 2)},
+        "size": size, "seed_seconds": None if seed_seconds is None else round(seed_seconds, 1), "listed": listed,
+        "paths": [{"mode": mode, "path": paths[mode], "search_ms": benchlib.summary(timings[mode]),
+                   "speed_up": round(naive_p50 / percentile(timings[mode], 50), 1)} for mode in modes],
+        "paths_agree": paths_agree,
         "avg_results": round(statistics.mean(totals), 1), "origins": len(measured),
         "naive_ms_p50": round(naive_p50, 1), "naive_origins": len(sample), "naive_agrees": agree,
-        "speed_up": round(naive_p50 / p50, 1),
     }
 
 
-
-
 def markdown(results: list[dict], info: dict) -> str:
-    lines = ["| size | seed time | search p50 | p95 | p99 | avg results within 25 mi | naive p50 | speed-up |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| size | SEARCH_SPATIAL_INDEX (path) | seed time | search p50 | p95 | p99 | avg results within 25 mi "
+             "| naive p50 | speed-up |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        s = r["search_ms"]
-        lines.append(f"| {r['size']:,} | {r['seed_seconds']:.1f} s | {s['p50']:.2f} ms | {s['p95']:.2f} ms | "
-                     f"{s['p99']:.2f} ms | {r['avg_results']:,.1f} | {r['naive_ms_p50']:,.0f} ms | "
-                     f"{r['speed_up']:,.0f}× |")
+        seeded = "reused" if r["seed_seconds"] is None else f"{r['seed_seconds']:.1f} s"
+        for path in r["paths"]:
+            s = path["search_ms"]
+            lines.append(f"| {r['size']:,} | {path['mode']} ({path['path']}) | {seeded} | {s['p50']:.2f} ms | "
+                         f"{s['p95']:.2f} ms | {s['p99']:.2f} ms | {r['avg_results']:,.1f} | "
+                         f"{r['naive_ms_p50']:,.0f} ms | {path['speed_up']:,.0f}× |")
     lines.append("")
     lines.append(f"{results[0]['origins'] if results else 0} origins (warm-up {WARM_UP}), radius 25 mi, "
-                 f"first page of {PER_PAGE}; naive on {results[0]['naive_origins'] if results else 0} of them, "
-                 f"agreeing with the search on " + ", ".join(
-                     f"{r['naive_agrees']}/{r['naive_origins']}" for r in results) + ".")
+                 f"first page of {PER_PAGE}, the paths one after the other in the order shown; naive on "
+                 f"{results[0]['naive_origins'] if results else 0} of them, agreeing with the search on "
+                 + ", ".join(f"{r['naive_agrees']}/{r['naive_origins']}" for r in results)
+                 + "; the paths agreeing with each other (total, page, distances) on "
+                 + ", ".join(f"{r['paths_agree']}/{r['origins']}" for r in results) + " origins.")
     lines.append(f"Machine: {info['cpu']}, {info['cores']} cores; {info['os']}; Python {info['python']}; "
                  f"SQLite {info['sqlite']}; SQLAlchemy {info['sqlalchemy']}; database: {info['database']}"
                  + (f" {info['server']}" if info.get("server") else "") + ".")
     return "\n".join(lines)
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url",
                         help="use this database instead of SQLite files; ALL ITS TABLES ARE DROPPED")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --database-url and one size: keep the seeded data afterwards, and "
+                             "use it instead of seeding when it is already there")
+    parser.add_argument("--spatial", default="auto",
+                        help="SEARCH_SPATIAL_INDEX modes to time side by side, comma-separated: "
+                             + ", ".join(geo_spatial.SPATIAL_MODES) + " (e.g. on,off)")
+    parser.add_argument("--explain", metavar="PATH",
+                        help="PostgreSQL: write EXPLAIN (ANALYZE, BUFFERS) of a dense and a sparse search "
+                             "with each mode to PATH (Markdown)")
     parser.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' for stdout)")
     args = parser.parse_args(argv)
     try:
@@ -183,6 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes takes comma-separated whole numbers, e.g. 10000,100000")
     if not sizes or any(not 0 < s <= demo.MAX_PRACTITIONERS for s in sizes):
         parser.error(f"each size must be between 1 and {demo.MAX_PRACTITIONERS:,}")
+    args.spatial = [mode.strip() for mode in args.spatial.split(",") if mode.strip()]
+    if not args.spatial or any(mode not in geo_spatial.SPATIAL_MODES for mode in args.spatial):
+        parser.error("--spatial takes modes among " + ", ".join(geo_spatial.SPATIAL_MODES))
+    if args.explain and not args.database_url:
+        parser.error("--explain needs a PostgreSQL --database-url")
+    if args.reuse and (not args.database_url or len(sizes) != 1):
+        parser.error("--reuse needs --database-url and a single size")
     if args.origins < 2 or args.naive_sample < 1:
         parser.error("--origins must be at least 2 and --naive-sample at least 1")
 

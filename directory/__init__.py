@@ -7,11 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, session
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as settings
 from directory import mailer, security
 from directory.extensions import csrf, db, limiter, login_manager, migrate
+from directory.models.search_spatial import include_in_autogenerate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,12 +61,25 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     include_object=include_in_autogenerate)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
     mailer.init_app(app)
+
+    @app.teardown_appcontext
+    def end_session(_error: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run last-registered first).
+        # Ending the session sends ROLLBACK; when the database cut the connection after the
+        # answer was made (a restart), that fails, and the exception would replace the finished
+        # answer with gunicorn's bare 500. Drop the dead connection instead of rolling back.
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session().invalidate()  # the scope's own Session: scoped_session has no invalidate()
+            db.session.remove()
 
     from directory.models import User
 

@@ -4,6 +4,11 @@ The database does the work. A bounding box, expressed as a few longitude stripes
 each with a latitude range, reads a narrow slice of the search index; the exact
 haversine distance (the same sphere geopy's ``great_circle`` uses) then decides
 the radius and the order. Only the requested page is loaded into Python.
+
+On PostgreSQL with the optional spatial index (``models.search_spatial``), a box
+around the origin in 3-D space can pick the candidates instead of the stripes; the
+haversine still decides, so both paths return the same results. Whether it is used
+follows ``SEARCH_SPATIAL_INDEX``.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, SearchEntry
 from directory.models.search import LON_BUCKETS, lon_bucket
+from directory.services.geo_spatial import sphere_box, uses_spatial_index
 from directory.services.geo_count import count_all, count_practitioners
 
 EARTH_RADIUS_KM = 6371.009  # geopy.distance.EARTH_RADIUS
@@ -130,6 +136,13 @@ def _box_conditions(box: BoundingBox) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _candidates(lat: float, lon: float, radius: float, unit: str, spatial: bool) -> list[ColumnElement[bool]]:
+    """Conditions every row within ``radius`` meets, narrowing the rows read to about the circle."""
+    if spatial:
+        return [sphere_box(lat, lon, radius / earth_radius(unit))]
+    return _box_conditions(bounding_box(lat, lon, radius, unit))
+
+
 def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: str = "mi",
            filters: Filters = Filters(), page: int = 1, per_page: int = 20,
            today: date | None = None) -> Page:
@@ -146,8 +159,8 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
         rows = _by_name(conditions, offset, per_page) if offset < total else []
         return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page, unit=unit)
     lat, lon = origin
-    box = bounding_box(lat, lon, radius, unit)
-    box_conditions = _box_conditions(box)
+    spatial = uses_spatial_index()
+    box_conditions = _candidates(lat, lon, radius, unit, spatial)
     distance = distance_expression(lat, lon, unit)
     total = count_practitioners(
         origin=origin, radius=radius, earth_radius=earth_radius(unit), distance=distance,
@@ -156,12 +169,12 @@ def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: st
         filter_conditions=conditions, within=[*box_conditions, distance <= radius], today=today)
     rows = []
     if offset < total:
-        rows = _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total)
+        rows = _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total, spatial)
     return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page,
                 radius=radius, unit=unit, origin=origin)
 
 
-def _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total):
+def _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, total, spatial):
     """The page's rows, reading only a little more than the page from the index.
 
     Rows within a smaller radius r are exactly the nearest ones whenever there are
@@ -172,11 +185,13 @@ def _nearest(lat, lon, unit, radius, distance, conditions, offset, per_page, tot
     wanted = offset + per_page
     reach = radius if total <= wanted else radius * math.sqrt(wanted / total) / 2
     while True:
-        rows = _by_distance(distance, [*conditions, *_box_conditions(bounding_box(lat, lon, reach, unit)),
+        rows = _by_distance(distance, [*conditions, *_candidates(lat, lon, reach, unit, spatial),
                                        distance <= reach], offset, per_page)
         if len(rows) == per_page or reach >= radius:
             return rows
         reach = min(radius, reach * 2)
+
+
 def _by_distance(distance, conditions, offset: int, per_page: int) -> list[tuple]:
     return _first_per_practitioner(
         distance.label("distance"),
