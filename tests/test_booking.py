@@ -212,7 +212,8 @@ def test_a_request_cannot_be_confirmed_once_its_hold_expired(practitioner, ada):
 def test_decline_keeps_the_message_for_the_app_but_out_of_the_email(practitioner, ada):
     appointment = request(ada, practitioner, local(WEDNESDAY, 9))
     before = len(outbox())
-    booking.decline(appointment, practitioner_user=practitioner.user, message="Please see your GP about the numbness.")
+    booking.decline(appointment, practitioner_user=practitioner.user, message="Please see your GP about the numbness.",
+                    now=NOW)
     assert appointment.status is AppointmentStatus.DECLINED
     assert appointment.decline_message == "Please see your GP about the numbness."
     new = outbox()[before:]

@@ -20,6 +20,8 @@ LOCAL_TIME = {"type": "string", "format": "date-time",
                              "2026-12-01T09:00:00-08:00 (09:00 wall-clock time at the clinic)."}
 ZONE = {"type": "string", "description": "The clinic's IANA time zone, e.g. America/Los_Angeles."}
 BEARER = [{"bearerAuth": []}]
+# Required text is stripped before it is checked: blank text counts as missing.
+NOT_BLANK = r"\S"
 
 
 def _ref(name: str) -> dict:
@@ -64,7 +66,7 @@ WRONG_STATE = _json("Error", "The appointment is not in a state that allows this
 
 SCHEMAS: dict[str, dict] = {
     "TokenRequest": _object({
-        "email": {"type": "string", "maxLength": 254},
+        "email": {"type": "string", "maxLength": 254, "pattern": NOT_BLANK},
         "password": {"type": "string", "minLength": 1},
     }),
     "Token": _object({
@@ -82,7 +84,7 @@ SCHEMAS: dict[str, dict] = {
     "Slots": _object({"slots": {"type": "array", "items": _ref("Slot"),
                                 "description": "Sorted by start."}}),
     "Intake": _object({
-        "reason": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTHS["reason"]},
+        "reason": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTHS["reason"], "pattern": NOT_BLANK},
         "pain_duration": {"type": "string", "enum": list(PAIN_DURATIONS),
                           "description": "; ".join(f"{k}: {v}" for k, v in PAIN_DURATIONS.items()) + "."},
         "pain_score": {"type": "integer", "minimum": 0, "maximum": 10, "description": "Pain now, 0 to 10."},
@@ -134,6 +136,7 @@ SCHEMAS: dict[str, dict] = {
                                                  "description": "Ordered by start."}}),
     "CancelRequest": _object({"reason": {"type": "string", "maxLength": CANCEL_REASON_MAX}}, required=[]),
     "DeclineRequest": _object({"message": {"type": "string", "minLength": 1, "maxLength": DECLINE_MESSAGE_MAX,
+                                           "pattern": NOT_BLANK,
                                            "description": "Shown to the patient in Meridian (never emailed)."}}),
     "SlotTakenError": _object({
         "error": _object({
@@ -222,7 +225,8 @@ PATHS: dict[str, dict] = {
                 "processed, a 409 `idempotency_in_progress`. Limited per address (429)."),
             "security": BEARER,
             "parameters": [{"name": HEADER, "in": "header", "required": False,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+                                       "pattern": "^[ -~]+$"},
                             "description": "A unique string per request, e.g. a UUID (printable ASCII)."}],
             "requestBody": _body("AppointmentRequest"),
             "responses": {

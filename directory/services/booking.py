@@ -207,7 +207,7 @@ def _status(appointment: Appointment) -> str:
 
 def _not_waiting(appointment: Appointment) -> str:
     if appointment.status == AppointmentStatus.REQUESTED:
-        return "The hold on this request has expired, so it can no longer be confirmed."
+        return "The hold on this request has expired, so it can no longer be confirmed or declined."
     return f"This request is no longer waiting for an answer: it is {_status(appointment)}."
 
 
@@ -241,8 +241,10 @@ def decline(appointment: Appointment, *, practitioner_user: User, message: str, 
     _require_practitioner(appointment, practitioner_user)
     message = _message(message, "message", DECLINE_MESSAGE_MAX)
     with write_transaction(appointment.practitioner_id):
+        # Answering is bound to the hold, as confirming is: a lapsed request shows as expired.
         if not _swap(appointment, [AppointmentStatus.REQUESTED],
-                     {"status": AppointmentStatus.DECLINED, "decline_message": message, "updated_at": now}):
+                     {"status": AppointmentStatus.DECLINED, "decline_message": message, "updated_at": now},
+                     or_(Appointment.hold_expires_at.is_(None), Appointment.hold_expires_at > now)):
             raise BookingError(_not_waiting(appointment))
         audit.record("appointment.declined", "appointment", appointment.id, actor=practitioner_user,
                      before={"status": AppointmentStatus.REQUESTED}, after={"status": AppointmentStatus.DECLINED})

@@ -15,7 +15,7 @@ buffer (first visits of 60 minutes with a 15-minute buffer: 09:00, 10:15, 11:30)
 in real minutes, separately for first and follow-up visits. The grid does not move when
 something is booked, so a slot a patient has seen stays the same slot until it is taken.
 
-A slot must start at least ``min_notice_hours`` after now and at most ``horizon_days`` × 24
+A slot must start more than ``min_notice_hours`` after now and at most ``horizon_days`` × 24
 hours after now. A request holds its slot while its status is "requested", even once its
 hold has lapsed and until ``flask appointments expire`` runs, as the database's no-overlap
 constraint sees it.
@@ -183,7 +183,9 @@ def _grid(range_start, range_end, length, buffer, clinic_id, kind, earliest, lat
     found = []
     at = range_start
     while at + length <= range_end and at <= latest:
-        if at >= earliest and not blocked.overlaps(at, at + length):
+        # Strictly after: a request holds its slot until the notice period begins, so a slot
+        # starting right at its edge would be requested with a hold already over.
+        if at > earliest and not blocked.overlaps(at, at + length):
             found.append(Slot(at, at + length, clinic_id, kind))
         at += length + buffer
     return found
