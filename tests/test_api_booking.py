@@ -603,6 +603,30 @@ def test_a_claim_in_progress_is_not_booked_twice(client, world):
     assert active_count(doc) == 1
 
 
+class WorkerKilled(BaseException):
+    """Stands for a SIGKILL: nothing in the app handles it."""
+
+
+def test_a_crash_after_the_booking_leaves_its_answer_stored(client, world, monkeypatch):
+    # A worker killed between the booking's commit and storing the answer (bench/storm.py
+    # --kill-worker) must not leave the key claimed with no answer while the appointment exists:
+    # the retry would be told "in progress", then "slot taken" for the patient's own slot.
+    doc, slot = world["doc"], a_slot(client, world["doc"])
+    body, key = request_body(doc, slot), {"Idempotency-Key": "k-crash"}
+
+    def killed(*_args) -> None:
+        raise WorkerKilled()
+
+    monkeypatch.setattr(idempotency, "finish", killed)
+    with pytest.raises(WorkerKilled):
+        client.post(APPOINTMENTS, json=body, headers={**world["alice_auth"], **key})
+    monkeypatch.undo()
+    assert active_count(doc) == 1
+    replay = client.post(APPOINTMENTS, json=body, headers={**world["alice_auth"], **key})
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json()["id"] == db.session.scalars(select(Appointment.id)).one()
+
+
 def test_concurrent_copies_of_one_request_book_once(app, world):
     doc, slot = world["doc"], a_slot(app.test_client(), world["doc"])
     body, auth = request_body(doc, slot), {**world["alice_auth"], "Idempotency-Key": "same"}

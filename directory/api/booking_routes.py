@@ -151,8 +151,10 @@ def _red_flag(error: RedFlag):
     return _private(response, 422)
 
 
-def _book(body: dict, start: datetime, kind: AppointmentKind, intake: dict) -> tuple[int, dict]:
-    """The outcome that depends on the database: (status, body)."""
+def _book(body: dict, start: datetime, kind: AppointmentKind, intake: dict,
+          claimed: idempotency.IdempotentRequest | None) -> tuple[int, dict]:
+    """The outcome that depends on the database: (status, body). A 201 is stored in ``claimed``
+    in the booking's own transaction."""
     found = profiles.listed_profile(body["practitioner_id"])
     if found is None:
         return _invalid_slot("No listed practitioner has this id.", "practitioner_id")
@@ -160,10 +162,15 @@ def _book(body: dict, start: datetime, kind: AppointmentKind, intake: dict) -> t
     if body["clinic_id"] not in clinics:
         return _invalid_slot("clinic_id is not one of this practitioner's listed clinics.", "clinic_id")
     now = utcnow()
+
+    def store_answer(appointment: Appointment) -> None:
+        if claimed is not None:
+            idempotency.record(claimed, 201, present.appointment(appointment, current_api_user(), now))
+
     try:
         appointment = booking.request_appointment(
             patient=current_api_user(), practitioner=found.practitioner, clinic_id=body["clinic_id"],
-            start=start, kind=kind, intake=intake, now=now)
+            start=start, kind=kind, intake=intake, now=now, on_booked=store_answer)
     except booking.SlotTaken as error:
         return _slot_taken(error, clinics)
     except booking.InvalidSlot as error:
@@ -202,7 +209,7 @@ def request_appointment():
         if not isinstance(claimed, idempotency.IdempotentRequest):
             return _private(claimed, claimed.status_code)
     try:
-        status, payload = _book(ids, start, kind, intake)
+        status, payload = _book(ids, start, kind, intake, claimed)
     except BaseException:
         if claimed is not None:
             idempotency.release(claimed)

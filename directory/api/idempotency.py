@@ -95,8 +95,13 @@ def claim(user: User, key: str, digest: str, *, now: datetime | None = None):
                       f"A request with this {HEADER} is still being processed. Retry in a few seconds.")
 
 
-def finish(row: IdempotentRequest, status: int, body: dict) -> None:
+def record(row: IdempotentRequest, status: int, body: dict) -> None:
+    """Store the answer in the session's current transaction (uncommitted)."""
     row.status_code, row.response = status, body
+
+
+def finish(row: IdempotentRequest, status: int, body: dict) -> None:
+    record(row, status, body)
     db.session.commit()
 
 

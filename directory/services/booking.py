@@ -9,6 +9,7 @@ both sides (booking_mail).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -166,10 +167,14 @@ def _check_kind(patient: User, practitioner: Practitioner, kind: AppointmentKind
 
 
 def request_appointment(*, patient: User, practitioner: Practitioner, clinic_id: int, start: datetime,
-                        kind: AppointmentKind, intake: dict, now: datetime | None = None) -> Appointment:
+                        kind: AppointmentKind, intake: dict, now: datetime | None = None,
+                        on_booked: Callable[[Appointment], None] | None = None) -> Appointment:
     """Raises PermissionError (not a patient account), RedFlag / IntakeError (intake.py), InvalidSlot,
     KindRefused (a first visit while not accepting new patients; a follow-up for someone not
-    seen before), BookingError (not bookable) or SlotTaken. Commits."""
+    seen before), BookingError (not bookable) or SlotTaken. Commits. ``on_booked`` runs inside
+    the booking's transaction, so that what it writes is committed with the appointment or not
+    at all (the API stores its Idempotency-Key answer there: a crash after the commit must not
+    leave the key claimed with no answer while the appointment exists)."""
     if patient.role != Role.PATIENT:
         raise PermissionError("Only patient accounts can request appointments.")
     clean = validate_intake(intake)
@@ -186,6 +191,8 @@ def request_appointment(*, patient: User, practitioner: Practitioner, clinic_id:
             appointment = _new_appointment(practitioner=practitioner, clinic=clinic, patient=patient,
                                            start=start, kind=kind, intake=clean, now=now)
             booking_mail.requested(appointment)
+            if on_booked is not None:
+                on_booked(appointment)
     except _Taken:
         raise SlotTaken(_fresh_slots(practitioner, clinic, kind, start, now)) from None
     except IntegrityError as error:
