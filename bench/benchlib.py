@@ -60,6 +60,21 @@ def machine(url: str) -> dict:
     return info
 
 
+def machine_line(info: dict) -> str:
+    """The machine a report was measured on, as one line."""
+    return (f"Machine: {info['cpu']}, {info['cores']} cores; {info['os']}; Python {info['python']}; "
+            f"SQLite {info['sqlite']}; SQLAlchemy {info['sqlalchemy']}; database: {info['database']}"
+            + (f" {info['server']}" if info.get("server") else "") + ".")
+
+
+def print_result(result: dict, json_path: str | None) -> int:
+    """Print a run's JSON result (and write it to ``json_path``); the exit status it earns."""
+    if json_path:
+        Path(json_path).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0 if result["ok"] else 1
+
+
 def report(results: list[dict], url: str | None, json_path: str | None,
            markdown: Callable[[list[dict], dict], str]) -> int:
     """Print the Markdown table (and/or write JSON) for ``results``; the exit status."""

@@ -208,9 +208,7 @@ def markdown(results: list[dict], info: dict) -> str:
                  + ", ".join(f"{r['naive_agrees']}/{r['naive_origins']}" for r in results)
                  + "; the paths agreeing with each other (total, page, distances) on "
                  + ", ".join(f"{r['paths_agree']}/{r['origins']}" for r in results) + " origins.")
-    lines.append(f"Machine: {info['cpu']}, {info['cores']} cores; {info['os']}; Python {info['python']}; "
-                 f"SQLite {info['sqlite']}; SQLAlchemy {info['sqlalchemy']}; database: {info['database']}"
-                 + (f" {info['server']}" if info.get("server") else "") + ".")
+    lines.append(benchlib.machine_line(info))
     return "\n".join(lines)
 
 

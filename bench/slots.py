@@ -148,9 +148,7 @@ def markdown(results: list[dict], info: dict) -> str:
     lines.append("")
     lines.append(f"{results[0]['runs']} calls per row after {WARM_UP} warm-up calls; one practitioner, two clinics, "
                  "both kinds of visit.")
-    lines.append(f"Machine: {info['cpu']}, {info['cores']} cores; {info['os']}; Python {info['python']}; "
-                 f"SQLite {info['sqlite']}; SQLAlchemy {info['sqlalchemy']}; database: {info['database']}"
-                 + (f" {info['server']}" if info.get("server") else "") + ".")
+    lines.append(benchlib.machine_line(info))
     return "\n".join(lines)
 
 
