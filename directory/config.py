@@ -9,6 +9,13 @@ GEOCODERS = ("offline", "nominatim")
 SEARCH_SPATIAL_MODES = ("auto", "on", "off")
 
 
+def check_spatial_mode(mode: str) -> str:
+    """Refuse an unknown SEARCH_SPATIAL_INDEX, whether it came from the environment or a test."""
+    if mode not in SEARCH_SPATIAL_MODES:
+        raise RuntimeError(f"SEARCH_SPATIAL_INDEX must be one of {', '.join(SEARCH_SPATIAL_MODES)}, not {mode!r}")
+    return mode
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -159,9 +166,7 @@ def from_environment(instance_path: str) -> dict:
         raise RuntimeError(f"GEOCODER must be one of {', '.join(GEOCODERS)}, not {geocoder!r}")
     base = defaults()
     settings = {**base, **{name: _from_env(name, base[name]) for name in FROM_ENVIRONMENT}}
-    if settings["SEARCH_SPATIAL_INDEX"] not in SEARCH_SPATIAL_MODES:
-        raise RuntimeError(f"SEARCH_SPATIAL_INDEX must be one of {', '.join(SEARCH_SPATIAL_MODES)}, "
-                           f"not {settings['SEARCH_SPATIAL_INDEX']!r}")
+    check_spatial_mode(settings["SEARCH_SPATIAL_INDEX"])
     port = settings["MAIL_PORT"]
     settings.update({
         "ENV_NAME": "production" if production else "development",

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, text
 
 from directory.config import SEARCH_SPATIAL_MODES as SPATIAL_MODES  # re-exported for bench/tests
+from directory.config import check_spatial_mode
 from directory.extensions import db
 from directory.models.search import SearchEntry
 from directory.models.search_spatial import spatial_index_present, sphere_point_sql
@@ -44,9 +45,7 @@ def forget_spatial_index() -> None:
 
 def uses_spatial_index() -> bool:
     """Whether searches now pick candidates through the spatial index rather than the stripes."""
-    mode = current_app.config.get("SEARCH_SPATIAL_INDEX", "auto")
-    if mode not in SPATIAL_MODES:
-        raise RuntimeError(f"SEARCH_SPATIAL_INDEX must be one of {', '.join(SPATIAL_MODES)}, not {mode!r}")
+    mode = check_spatial_mode(current_app.config.get("SEARCH_SPATIAL_INDEX", "auto"))
     if mode == "off" or (mode == "auto" and not SPATIAL_INDEX_BY_DEFAULT):
         return False
     return spatial_index_available()
