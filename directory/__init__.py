@@ -75,10 +75,16 @@ def register_extensions(app: Flask) -> None:
         # Ending the session sends ROLLBACK; when the database cut the connection after the
         # answer was made (a restart), that fails, and the exception would replace the finished
         # answer with gunicorn's bare 500. Drop the dead connection instead of rolling back.
+        session = db.session()  # the scope's own Session
+        connection = session.connection() if session.in_transaction() else None
         try:
             db.session.remove()
         except DBAPIError:
-            db.session().invalidate()  # the scope's own Session: scoped_session has no invalidate()
+            # The failed ROLLBACK leaves the connection outside the pool and, unless the driver
+            # saw the socket close, still inside its transaction: close it for good here.
+            if connection is not None:
+                connection.invalidate()
+                connection.close()
             db.session.remove()
 
     from directory.models import User

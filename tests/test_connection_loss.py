@@ -25,6 +25,7 @@ def test_a_connection_cut_after_the_answer_keeps_the_answer(app, client, create_
     assert cut, "the request's teardown should have rolled back"
     assert response.status_code == 200
     assert response.get_json()["total"] == 1
+    assert db.engine.pool.checkedout() == 0  # not left open in its transaction, holding locks
     # The dead connection was dropped, not returned to the pool: the next request works.
     again = client.get("/api/v1/practitioners?near=94110")
     assert again.status_code == 200 and again.get_json()["total"] == 1
