@@ -14,6 +14,7 @@ from directory import config as settings
 from directory import mailer, security
 from directory.extensions import csrf, db, limiter, login_manager, migrate
 from directory.models.search_spatial import include_in_autogenerate
+from directory.services import search_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     security.init_app(app)
     mailer.init_app(app)
+    search_cache.init_app(app)
 
     @app.teardown_appcontext
     def end_session(_error: BaseException | None) -> None:

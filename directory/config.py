@@ -124,6 +124,8 @@ def defaults() -> dict:
         "LOG_LEVEL": "INFO",
         # Nearby search on PostgreSQL: "auto", "on" or "off" for the optional spatial index.
         "SEARCH_SPATIAL_INDEX": "auto",
+        # Per-process memory for finished search answers (services.search_cache); 0 turns it off.
+        "SEARCH_CACHE_MB": 32.0,
     }
 
 
@@ -135,7 +137,7 @@ FROM_ENVIRONMENT = (
     "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "RESET_RATE_LIMIT", "BOOKING_RATE_LIMIT", "PUBLIC_BASE_URL",
     "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
-    "MAIL_SEND_AFTER_COMMIT", "SEARCH_SPATIAL_INDEX",
+    "MAIL_SEND_AFTER_COMMIT", "SEARCH_SPATIAL_INDEX", "SEARCH_CACHE_MB",
 )
 # Folders that default to instance/ (create_app fills them in when unset).
 FOLDERS_FROM_ENVIRONMENT = ("MAIL_FILE_DIR", "PHOTO_DIR")
@@ -167,6 +169,8 @@ def from_environment(instance_path: str) -> dict:
     base = defaults()
     settings = {**base, **{name: _from_env(name, base[name]) for name in FROM_ENVIRONMENT}}
     check_spatial_mode(settings["SEARCH_SPATIAL_INDEX"])
+    if not 0 <= settings["SEARCH_CACHE_MB"] <= 64 * 1024:  # also refuses nan and inf
+        raise RuntimeError(f"SEARCH_CACHE_MB must be between 0 and 65536, not {settings['SEARCH_CACHE_MB']}")
     port = settings["MAIL_PORT"]
     settings.update({
         "ENV_NAME": "production" if production else "development",

@@ -100,6 +100,8 @@ def clear_database() -> None:
     """Empty every table (for property tests that need a clean slate per example)."""
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):
+        if table.name == "search_generation":
+            continue  # one row the schema provides; the deletes below give it a new value
         if table.name == "audit_event":
             # Append-only (database triggers refuse DELETE): recreate it when it has rows.
             if db.session.execute(select(func.count()).select_from(table)).scalar():

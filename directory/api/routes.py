@@ -1,12 +1,12 @@
 """JSON API v1: nearby search and practitioner profiles, documented at /api/v1/openapi.json."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from directory.api import serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
-from directory.services import geo, profiles, search_query
+from directory.services import geo, profiles, search_cache, search_query
 from directory.services.booking_queries import parse_id
 from directory.services.search_query import InvalidSearch, SearchRequest
 
@@ -48,8 +48,19 @@ def _link(req: SearchRequest, page: int) -> str:
     return url_for("api.practitioners", _external=True, **_query(req, page))
 
 
+def _search_answer(body: bytes) -> Response:
+    response = current_app.response_class(body, mimetype=current_app.json.mimetype)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
 @bp.get("/practitioners")
 def practitioners():
+    # Links in the answer are absolute: the key holds the address it was asked at.
+    key = ("api", request.url_root, request.query_string)
+    found = search_cache.lookup(key)
+    if found.answer is not None:
+        return _search_answer(found.answer)
     try:
         req = search_query.parse(request.args)
     except InvalidSearch as exc:
@@ -76,9 +87,9 @@ def practitioners():
             "prev": _link(req, min(req.page - 1, result.pages)) if req.page > 1 else None,
         },
     }
-    response = jsonify(body)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    answer = jsonify(body).get_data()
+    search_cache.store(found, key, answer)
+    return _search_answer(answer)
 
 
 @bp.get("/practitioners/<practitioner_id>")

@@ -8,12 +8,13 @@ from directory.models.outbox import OutboxMessage
 from directory.models.practitioner import Clinic, ListingState, Practitioner
 from directory.models.roster import RosterEntry, RosterImport
 from directory.models.search import SearchCell, SearchEntry
+from directory.models.search_generation import SearchGeneration
 from directory.models.user import Role, User
 
 __all__ = [
     "ACTIVE_STATUSES", "ApiToken", "Appointment", "AppointmentKind", "AppointmentStatus",
     "AuditEvent", "AvailabilityRule", "BoardStatus", "Clinic", "GeocodeCacheEntry",
     "IdempotentRequest", "Licence", "ListingState", "OutboxMessage", "Practitioner", "Role",
-    "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "TimeOff", "User",
+    "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "SearchGeneration", "TimeOff", "User",
     "VerificationState",
 ]

@@ -1,12 +1,13 @@
 """The home page: a location search with filters and results ranked by distance."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from directory import presenters
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
-from directory.services import geo, search_query
+from directory.services import geo, search_cache, search_query
 from directory.services.geo import MAX_RADIUS
 from directory.services.search_query import FALSE_WORDS
 
@@ -84,8 +85,27 @@ def _title(query: search_query.SearchRequest | None, results: geo.Page | None,
     return title
 
 
+def _shared_page() -> bool:
+    """Whether this visitor sees the page everyone sees: no account in the header, no message."""
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
 @bp.get("/")
 def index():
+    if not request.args or not _shared_page():
+        return _render_index()[0]
+    key = ("page", request.url_root, request.query_string)
+    found = search_cache.lookup(key)
+    if found.answer is not None:
+        return found.answer.decode()
+    html, searched = _render_index()
+    if searched:
+        search_cache.store(found, key, html.encode())
+    return html
+
+
+def _render_index() -> tuple[str, bool]:
+    """The page, and whether it holds search results (rather than errors or the empty form)."""
     args = request.args
     form = SearchForm(args)
     errors: dict[str, str] = {}
@@ -118,7 +138,7 @@ def index():
             if not results.hits:
                 suggestions = _suggestions(args, search)
 
-    return render_template(
+    html = render_template(
         "search/index.html",
         form=form,
         errors=errors,
@@ -134,3 +154,4 @@ def index():
         street_addresses=current_app.config.get("GEOCODER") != "offline",
         p=presenters,
     )
+    return html, results is not None

@@ -21,6 +21,7 @@ from directory.extensions import db
 from directory.models import (AvailabilityRule, BoardStatus, Clinic, Licence, ListingState,
                               Practitioner, Role, SearchEntry, User, VerificationState)
 from directory.models.search import reindex
+from directory.models.search_generation import mark_search_changed
 from directory.services.demo_generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
                                                npi_check_digit)
 from directory.services.demo_places import geography
@@ -202,3 +203,4 @@ def _insert(batch: Batch) -> None:
             connection.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     reindex(connection, [p["id"] for p in batch.practitioners])
+    mark_search_changed(db.session)  # Core inserts: the ORM's own bookkeeping never saw them

@@ -1,0 +1,156 @@
+"""A value that changes with every committed change a search answer could show.
+
+Search answers are cached per process (``services.search_cache``) under this value,
+so they must never outlive the data they were built from. Any transaction that writes
+a practitioner, clinic, licence or search-index row gives the one row a new random
+value in the same commit: a search that reads the value before its data either sees
+the old value with data at least as new, or the new value with the new data. Random
+rather than counted, so that a database restored from a backup never brings back a
+value that running processes have already used for other data.
+
+The row is written as the very last statement before COMMIT. Taking its lock last
+means a transaction never waits for another's data rows while holding it, so the
+single hot row cannot take part in a deadlock, and it is held only for the commit.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+
+from sqlalchemy import DDL, BigInteger, Integer, Table, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
+
+from directory.extensions import db
+from directory.models.licence import Licence
+from directory.models.practitioner import Clinic, Practitioner
+from directory.models.search import SearchCell, SearchEntry
+
+ROW_ID = 1
+CHANGED = "search_generation_changed"  # key in Session.info
+SHOWN_IN_SEARCH = (Practitioner, Clinic, Licence, SearchEntry)
+SHOWN_TABLES = frozenset(model.__tablename__ for model in (*SHOWN_IN_SEARCH, SearchCell))
+
+
+class SearchGeneration(db.Model):
+    __tablename__ = "search_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# db.create_all() (tests) gets the row as the migration does.
+event.listen(SearchGeneration.__table__, "after_create",
+             DDL(f"INSERT INTO search_generation (id, value) VALUES ({ROW_ID}, 0)"))
+
+
+def read_generation(session: Session) -> int | None:
+    """The value as this transaction sees it; None when its row is missing (caching then stops)."""
+    return session.scalar(select(SearchGeneration.value).where(SearchGeneration.id == ROW_ID))
+
+
+# --- the read every cached search makes -------------------------------------------------------
+
+READ_SQL = f"SELECT value FROM search_generation WHERE id = {ROW_ID}"
+KEPT_READERS = 4  # per thread; tests make a database per test, production has one
+_readers = threading.local()
+
+
+def read_committed(session: Session) -> int | None:
+    """The latest committed value, or None when it can't be read (the caller then skips the cache).
+
+    Read on a connection of this thread's own, kept open and outside any transaction, so
+    each read sees the latest commit. A pooled session would cost a checkout, a ping and a
+    rollback: measured, that is 40 % more time for a cached answer than this read.
+    """
+    engine = session.get_bind()
+    if isinstance(engine.pool, (StaticPool, SingletonThreadPool)):
+        return read_generation(session)  # one shared connection (in-memory SQLite): no other to open
+    held: dict = getattr(_readers, "connections", None) or {}
+    _readers.connections = held
+    key = (os.getpid(), engine.url)  # a forked worker must not talk over its parent's socket
+    connection = held.get(key)
+    try:
+        if connection is None:
+            connection = held[key] = _open_reader(engine)
+            while len(held) > KEPT_READERS:
+                _close_quietly(held.pop(next(iter(held))))
+        cursor = connection.cursor()
+        try:
+            cursor.execute(READ_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error):
+        # The database restarted or went away: open a new connection on the next search.
+        held.pop(key, None)
+        if connection is not None:
+            _close_quietly(connection)
+        return None
+    return None if row is None else int(row[0])
+
+
+def _open_reader(engine: Engine):
+    raw = engine.raw_connection()  # through the engine, so its connect hooks (SQLite pragmas) run
+    driver = raw.driver_connection
+    raw.detach()  # ours to keep: never handed back to the pool
+    try:
+        driver.rollback()  # end what the pool's ping may have begun, before leaving transactions behind
+        if engine.dialect.name == "sqlite":
+            driver.isolation_level = None  # autocommit: every SELECT sees the latest commit
+        else:
+            driver.autocommit = True
+    except BaseException:
+        _close_quietly(driver)
+        raise
+    return driver
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - already broken; nothing more to do with it
+        pass
+
+
+def mark_search_changed(session: Session) -> None:
+    """For writes that bypass the ORM's bookkeeping (Core statements on a connection)."""
+    session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _context) -> None:
+    if session.info.get(CHANGED):
+        return
+    if any(isinstance(obj, SHOWN_IN_SEARCH) for obj in (*session.new, *session.deleted)) or any(
+            isinstance(obj, SHOWN_IN_SEARCH) and session.is_modified(obj, include_collections=False)
+            for obj in session.dirty):
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_statements(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if isinstance(table, Table) and table.name in SHOWN_TABLES:
+        state.session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # the outer commit counts for it
+    session.flush()  # the commit's own flush comes after this hook; its changes count too
+    if session.info.pop(CHANGED, False):
+        session.execute(update(SearchGeneration).where(SearchGeneration.id == ROW_ID)
+                        .values(value=secrets.randbits(62)))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(CHANGED, None)

@@ -1,0 +1,107 @@
+"""Finished search answers, kept per process until anything they show changes.
+
+Most searches repeat (a ZIP code, a city), and an uncached search costs several
+milliseconds of SQL, ORM and rendering, where answering the same bytes costs well
+under one. An answer is stored under the epoch it was built in: the search
+generation (``models.search_generation``, moved on by every commit that changes a
+practitioner, clinic or licence) and today's date (an expired licence unlists the
+day after its expiry). Every lookup reads the current epoch from the database first,
+so a suspension, an approval or a profile edit shows in the very next search, on
+every worker and machine, and a process that sees a new epoch drops what it held.
+
+The callers decide what is safe to share: answers that do not depend on who asks.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from typing import Hashable
+
+from flask import Flask, current_app
+
+from directory.extensions import db
+from directory.models.search_generation import read_committed
+
+EXTENSION = "search_cache"
+
+Epoch = tuple[int, date]
+
+
+class AnswerCache:
+    """Least-recently-used answers of one epoch, bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._epoch: Epoch | None = None
+        self._answers: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, epoch: Epoch, key: Hashable) -> bytes | None:
+        with self._lock:
+            if epoch != self._epoch:
+                return None
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, epoch: Epoch, key: Hashable, answer: bytes) -> None:
+        if len(answer) > self.max_bytes // 4:
+            return  # one huge answer must not push out everything else
+        with self._lock:
+            if epoch != self._epoch:
+                # Generations are not ordered: the newest request's epoch wins. An answer of an
+                # older epoch can only push out answers; get() never serves across epochs.
+                self._drop_all(epoch)
+            old = self._answers.pop(key, None)
+            self._bytes += len(answer) - (len(old) if old is not None else 0)
+            self._answers[key] = answer
+            while self._bytes > self.max_bytes:
+                _, evicted = self._answers.popitem(last=False)
+                self._bytes -= len(evicted)
+
+    def _drop_all(self, epoch: Epoch) -> None:
+        self._epoch = epoch
+        self._answers.clear()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a search found in the cache, and the epoch to store a fresh answer under."""
+    answer: bytes | None
+    epoch: Epoch | None  # None: caching is off, or the counter's row is missing
+
+
+def init_app(app: Flask) -> None:
+    megabytes = app.config.get("SEARCH_CACHE_MB", 0)
+    if megabytes > 0:
+        app.extensions[EXTENSION] = AnswerCache(int(megabytes * 1024 * 1024))
+
+
+def _cache() -> AnswerCache | None:
+    return current_app.extensions.get(EXTENSION)
+
+
+def lookup(key: Hashable) -> Lookup:
+    """Call before reading any search data in the transaction: the epoch is read first."""
+    cache = _cache()
+    if cache is None:
+        return Lookup(None, None)
+    generation = read_committed(db.session)
+    if generation is None:
+        return Lookup(None, None)
+    epoch = (generation, date.today())
+    return Lookup(cache.get(epoch, key), epoch)
+
+
+def store(found: Lookup, key: Hashable, answer: bytes) -> None:
+    cache = _cache()
+    if cache is not None and found.epoch is not None:
+        cache.put(found.epoch, key, answer)
