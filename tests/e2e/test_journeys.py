@@ -4,8 +4,10 @@ her, requests a time and gets it confirmed, and when the licence expires she lea
 Each person has a browser of their own; each step saves screenshots when it fails."""
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
 from datetime import date, timedelta, timezone
 from email import message_from_bytes, policy
 
@@ -189,6 +191,16 @@ def wait_for_mail(folder, to: str, subject: str, seconds: float = 10.0) -> None:
     pytest.fail(f"no email to {to} about {subject!r} in the server's mail folder")
 
 
+def api_search_names(base_url: str, near: str, times: int = 12) -> set[str]:
+    """Names in anonymous API answers, asked several times so that every worker answers
+    (and keeps the answer in its cache)."""
+    found: set[str] = set()
+    for _ in range(times):
+        with urllib.request.urlopen(f"{base_url}/api/v1/practitioners?near={near}&radius=25") as answer:
+            found.update(r["name"] for r in json.load(answer)["results"])
+    return found
+
+
 @pytest.mark.browser
 def test_practice_verification_booking_and_lapse(server, server_db, new_page, steps, tmp_path):
     practitioner, admin, patient = new_page(), new_page(), new_page()
@@ -210,6 +222,7 @@ def test_practice_verification_booking_and_lapse(server, server_db, new_page, st
         wait_for_mail(server.mail_dir, PATIENT_EMAIL, f"Confirmed: acupuncture with {NAME}")
 
     with steps("5. the licence lapses and she leaves search", patient=patient):
+        assert NAME in api_search_names(server.url, "94110")  # now cached by the workers
         with server_db.app_context():
             # Stands for time passing: the licence form refuses an expiry in the past, so the
             # expiry moves back directly, as the calendar would have moved forward.
@@ -222,6 +235,8 @@ def test_practice_verification_booking_and_lapse(server, server_db, new_page, st
             state = db.session.scalar(select(Licence.verification_state)
                                       .where(Licence.number_normalized == "AC24680"))
             assert state is VerificationState.LAPSED
+        # The lapse ran in another process: no worker may answer from what it cached before.
+        assert NAME not in api_search_names(server.url, "94110")
         ui.search(patient, server.url, "94110")
         expect(patient.get_by_role("heading", level=2)).to_contain_text("0 practitioners within 25 mi")
         expect(ui.results_named(patient, NAME)).to_have_count(0)
