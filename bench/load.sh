@@ -5,6 +5,7 @@
 #   bench/load.sh                                  100,000 practitioners, SQLite, 60 s per row
 #   DURATION=5s bench/load.sh --practitioners 10000                        a smoke run
 #   bench/load.sh --database-url postgresql://postgres@127.0.0.1:5432/bench   (ITS TABLES ARE DROPPED)
+#   SEARCH_CACHE_MB=0 bench/load.sh                every search computed anew (no answer cache)
 #
 # Options: --practitioners N (100000), --duration D (60s; or DURATION=...), --timeout T (wrk's
 # 2s; or TIMEOUT=...), --connections "8 32",
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --workers) WORKERS="$2"; shift 2 ;;
     --database-url) DATABASE_URL_ARG="$2"; shift 2 ;;
     --json) JSON_PATH="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -69,9 +70,17 @@ def markdown(rows: list[dict], ratios: list[dict], args, info: dict) -> str:
     lines.append("")
     lines.append(f"{args.practitioners:,} demo practitioners (seed 42), gunicorn {args.workers} sync workers, "
                  f"wrk -t2 (timeout {rows[0]['timeout'] if rows else '?'}), "
-                 f"{rows[0]['duration'] if rows else '?'} per row.")
+                 f"{rows[0]['duration'] if rows else '?'} per row, search answer cache: {cache_setting()}.")
     lines.append(benchlib.machine_line(info))
     return "\n".join(lines)
+
+
+def cache_setting() -> str:
+    """What the served app was told about its search answer cache (it reads the same environment)."""
+    value = os.environ.get("SEARCH_CACHE_MB", "").strip()
+    if not value:
+        return "on (SEARCH_CACHE_MB default)"
+    return "off (SEARCH_CACHE_MB=0)" if float(value) == 0 else f"on (SEARCH_CACHE_MB={value})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     info = benchlib.machine(benchlib.database_url(args.database_url))
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "practitioners": args.practitioners,
-                                               "workers": args.workers, "rows": rows, "shares": ratios},
+                                               "workers": args.workers, "search_cache": cache_setting(),
+                                               "rows": rows, "shares": ratios},
                                               indent=2) + "\n")
     print(markdown(rows, ratios, args, info))
     failed = sum(r["http_errors"] + r["socket_errors"] for r in rows)

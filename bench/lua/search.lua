@@ -5,9 +5,9 @@
 --   wrk -s bench/lua/search.lua http://127.0.0.1:8000 -- page    GET /?near=...
 --   wrk -s bench/lua/search.lua http://127.0.0.1:8000/api/__ceiling -- fixed   the URL's path, always
 --
--- One query repeated would be served from SQLite's or PostgreSQL's cache and from the
--- search's own per-place work; dense cities (full first pages, thousands of matches at
--- 100,000 practitioners) are mixed with sparse places (few or no matches).
+-- Dense cities (full first pages, thousands of matches at 100,000 practitioners) are mixed
+-- with sparse places (few or no matches). After the first round each worker answers these
+-- from its search answer cache; run with SEARCH_CACHE_MB=0 to measure every search anew.
 
 local places = {
   -- dense
