@@ -138,9 +138,10 @@ def test_a_repeated_search_is_answered_from_the_cache(client, searches):
     assert second.headers["Cache-Control"] == "public, max-age=60"
     assert second.mimetype == "application/json"
     assert len(searches) == 1
-    client.get(PAGE)
-    client.get(PAGE)
+    page, again = client.get(PAGE), client.get(PAGE)
     assert len(searches) == 2
+    assert again.get_data() == page.get_data()
+    assert again.content_type == page.content_type == "text/html; charset=utf-8"
 
 
 def test_suspension_approval_and_profile_edits_show_in_the_next_search(client, searches):

@@ -56,7 +56,14 @@ def read_generation(session: Session) -> int | None:
 
 READ_SQL = f"SELECT value FROM search_generation WHERE id = {ROW_ID}"
 KEPT_READERS = 4  # per thread; tests make a database per test, production has one
-_readers = threading.local()
+
+
+class _Readers(threading.local):
+    def __init__(self) -> None:
+        self.connections: dict = {}  # (pid, database URL) -> DBAPI connection
+
+
+_readers = _Readers()
 
 
 def read_committed(session: Session) -> int | None:
@@ -69,8 +76,7 @@ def read_committed(session: Session) -> int | None:
     engine = session.get_bind()
     if isinstance(engine.pool, (StaticPool, SingletonThreadPool)):
         return read_generation(session)  # one shared connection (in-memory SQLite): no other to open
-    held: dict = getattr(_readers, "connections", None) or {}
-    _readers.connections = held
+    held = _readers.connections
     key = (os.getpid(), engine.url)  # a forked worker must not talk over its parent's socket
     connection = held.get(key)
     try:

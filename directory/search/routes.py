@@ -97,7 +97,7 @@ def index():
     key = ("page", request.url_root, request.query_string)
     found = search_cache.lookup(key)
     if found.answer is not None:
-        return found.answer.decode()
+        return current_app.response_class(found.answer, mimetype="text/html")  # stored encoded
     html, searched = _render_index()
     if searched:
         search_cache.store(found, key, html.encode())

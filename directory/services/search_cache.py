@@ -76,7 +76,7 @@ class AnswerCache:
 class Lookup:
     """What a search found in the cache, and the epoch to store a fresh answer under."""
     answer: bytes | None
-    epoch: Epoch | None  # None: caching is off, or the counter's row is missing
+    epoch: Epoch | None  # None: caching is off, or the generation could not be read
 
 
 def init_app(app: Flask) -> None:
