@@ -45,6 +45,7 @@ class Review(db.Model):
     appointment: Mapped[Appointment] = relationship()
     patient: Mapped[User] = relationship()
     practitioner: Mapped[Practitioner] = relationship()
+    flags: Mapped[list[ReviewFlag]] = relationship(back_populates="review", order_by="ReviewFlag.id")
 
 
 class ReviewFlag(db.Model):
@@ -59,4 +60,4 @@ class ReviewFlag(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    review: Mapped[Review] = relationship()
+    review: Mapped[Review] = relationship(back_populates="flags")

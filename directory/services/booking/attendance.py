@@ -46,6 +46,16 @@ def may_follow_up(appointment: Appointment, now: datetime | None = None) -> bool
             and has_ended(appointment, now))
 
 
+def may_mark(appointment: Appointment, now: datetime | None = None) -> bool:
+    return (appointment.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+            and as_utc(appointment.starts_at) <= now_utc(now))
+
+
+def may_say_missed(appointment: Appointment, now: datetime | None = None) -> bool:
+    return (appointment.status is AppointmentStatus.CONFIRMED and appointment.attendance_marked_at is None
+            and has_ended(appointment, now) and outcome(appointment, now) is None)
+
+
 def mark(appointment: Appointment, *, attended: bool, by: User, now: datetime | None = None) -> None:
     """The practitioner's answer, once the visit has started; they may correct it. Commits."""
     now = now_utc(now)

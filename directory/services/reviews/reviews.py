@@ -119,13 +119,13 @@ def set_hidden(review: Review, admin: User, *, hidden: bool, reason: str, now: d
     if not reason:
         raise ReviewError("invalid_parameter", "Give a reason, for the audit log.", "reason")
     before = review.hidden_at is not None
-    if before == hidden:
+    open_flags = [f for f in review.flags if f.resolved_at is None]
+    if before == hidden and (hidden or not open_flags):
         raise ReviewError("conflict", "The review is already " + ("hidden." if hidden else "shown."))
     review.hidden_at = now_utc(now) if hidden else None
     review.hidden_reason = reason if hidden else None
-    # Either decision answers the reports that asked for it.
-    for open_flag in db.session.scalars(select(ReviewFlag).where(ReviewFlag.review_id == review.id,
-                                                                 ReviewFlag.resolved_at.is_(None))):
+    # Either decision answers the reports that asked for it ("restore" of a shown review keeps it).
+    for open_flag in open_flags:
         open_flag.resolved_at = now_utc(now)
     audit.record("review.hide" if hidden else "review.restore", "review", review.id, actor=admin,
                  before={"hidden": before}, after={"hidden": hidden}, reason=reason)

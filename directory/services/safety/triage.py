@@ -19,6 +19,8 @@ SEVERITY_WORDS = {
     "moderate": "Moderate — needed something: ice, a painkiller, rest",
     "severe": "Severe — stopped me doing normal things",
 }
+LEVEL_LABELS = {"none": "Nothing to report", "self_care": "Self-care",
+                "contact_practitioner": "Contact practitioner", "urgent": "Urgent"}
 _ORDER = [TriageLevel.NONE, TriageLevel.SELF_CARE, TriageLevel.CONTACT_PRACTITIONER, TriageLevel.URGENT]
 
 
