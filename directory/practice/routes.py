@@ -9,10 +9,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from directory import presenters
 from directory.auth.access import current_practitioner, role_required
+from directory.booking import views
 from directory.models import ListingState, Practitioner, Role
 from directory.practice import bp
 from directory.practice.forms import ListingForm, PhotoForm, ProfileForm
-from directory.services import listing_status, photos, practice, profiles
+from directory.services import booking, listing_status, photos, practice, profiles
 from directory.web import ConfirmForm, form_errors
 
 
@@ -42,7 +43,8 @@ def _status_page(practitioner: Practitioner, *, refusal: practice.ListingRefused
                  code: int = 200):
     status = listing_status.listing_status(practitioner)
     return render_template("practice/dashboard.html", practitioner=practitioner, status=status,
-                           refusal=refusal, listing_form=ListingForm(formdata=None), p=presenters), code
+                           agenda=booking.agenda(practitioner), v=views, refusal=refusal,
+                           listing_form=ListingForm(formdata=None), p=presenters), code
 
 
 @bp.get("")

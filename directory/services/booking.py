@@ -23,11 +23,11 @@ from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentKind, App
 from directory.models._types import as_utc
 from directory.services import audit, booking_mail, scheduling
 from directory.services.booking_jobs import expire_holds, expire_stale, send_reminders  # noqa: F401
-from directory.services.booking_queries import (appointments_for_patient, appointments_for_practitioner,  # noqa: F401
-                                                follow_up_allowed, inbox, kinds_allowed, parse_id,
-                                                patient_deadline, patient_may_change, patients_appointment,
-                                                practitioner_may_cancel, practitioners_appointment, read_intake,
-                                                shown_status, upcoming)
+from directory.services.booking_queries import (agenda, appointments_for_patient,  # noqa: F401
+                                                appointments_for_practitioner, count_waiting, follow_up_allowed,
+                                                inbox, kinds_allowed, parse_id, patient_deadline,
+                                                patient_may_change, patients_appointment, practitioner_may_cancel,
+                                                practitioners_appointment, read_intake, shown_status, upcoming)
 from directory.services.booking_transactions import now_utc as _now
 from directory.services.booking_transactions import swap, write_transaction
 from directory.services.calendar_files import (calendar_feed, ics_for, new_calendar_token,  # noqa: F401
