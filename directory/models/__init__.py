@@ -6,7 +6,7 @@ from directory.models.geocode import GeocodeCacheEntry
 from directory.models.licence import BoardStatus, Licence, VerificationState
 from directory.models.outbox import OutboxMessage
 from directory.models.practitioner import Clinic, ListingState, Practitioner
-from directory.models.roster import RosterEntry, RosterImport
+from directory.models.roster import RosterEntry, RosterImport, RosterImportResult
 from directory.models.search import SearchCell, SearchEntry
 from directory.models.search_generation import SearchGeneration
 from directory.models.user import Role, User
@@ -15,6 +15,6 @@ __all__ = [
     "ACTIVE_STATUSES", "ApiToken", "Appointment", "AppointmentKind", "AppointmentStatus",
     "AuditEvent", "AvailabilityRule", "BoardStatus", "Clinic", "GeocodeCacheEntry",
     "IdempotentRequest", "Licence", "ListingState", "OutboxMessage", "Practitioner", "Role",
-    "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "SearchGeneration", "TimeOff", "User",
+    "RosterEntry", "RosterImport", "RosterImportResult", "SearchCell", "SearchEntry", "SearchGeneration", "TimeOff", "User",
     "VerificationState",
 ]
