@@ -13,8 +13,9 @@ from sqlalchemy import event
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, Role
-from directory.services import booking
-from directory.services.calendar_files import when
+from directory.services.booking import queries as booking_queries
+from directory.services.booking import requests as booking
+from directory.services.booking.calendar_files import when
 from tests.booking_fixtures import INTAKE
 from tests.factories import add_clinic, create_practitioner, create_user
 from tests.helpers_auth import login_as
@@ -66,7 +67,7 @@ def test_the_agenda_sorts_visits_into_today_and_the_next_six_days_by_each_clinic
     visit(practitioner, patient, local(0, 11), status=AppointmentStatus.CANCELLED)
     visit(practitioner, patient, local(-1, 11))                                 # yesterday
 
-    agenda = booking.agenda(practitioner, now=NOW)
+    agenda = booking_queries.agenda(practitioner, now=NOW)
 
     assert [a.id for a in agenda.today] == [this_morning.id, late_today.id]
     assert [a.id for a in agenda.week] == [tomorrow_ny.id, sixth_day.id]
@@ -81,13 +82,13 @@ def test_waiting_requests_come_soonest_lapse_first_and_lapsed_ones_drop_out(two_
                    hold=NOW + timedelta(hours=2))
     visit(practitioner, patient, local(5, 10), status=AppointmentStatus.REQUESTED, hold=NOW - timedelta(minutes=1))
 
-    agenda = booking.agenda(practitioner, now=NOW)
+    agenda = booking_queries.agenda(practitioner, now=NOW)
 
     assert [a.id for a in agenda.waiting] == [sooner.id, later.id]
     # A request is not a visit until it is confirmed.
     assert agenda.today == [] and agenda.week == []
-    assert booking.count_waiting(practitioner.user, now=NOW) == 2
-    assert booking.count_waiting(create_practitioner().user, now=NOW) == 0
+    assert booking_queries.count_waiting(practitioner.user, now=NOW) == 2
+    assert booking_queries.count_waiting(create_practitioner().user, now=NOW) == 0
 
 
 def test_counting_waiting_requests_is_one_query(two_zones):
@@ -99,7 +100,7 @@ def test_counting_waiting_requests_is_one_query(two_zones):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        assert booking.count_waiting(user, now=NOW) == 1
+        assert booking_queries.count_waiting(user, now=NOW) == 1
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1, statements

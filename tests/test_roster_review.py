@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import AuditEvent, BoardStatus, Licence, RosterImport, VerificationState
-from directory.services import licensing
-from directory.services.licence_review import board_status_from_roster
-from directory.services.rosters import import_roster
+from directory.services.licensing import decisions as licensing
+from directory.services.licensing.review import board_status_from_roster
+from directory.services.licensing.rosters import import_roster
 from tests.factories import add_licence, create_practitioner
 from tests.test_admin import admin, found_near_94110, outbox_count, page_of, pending_licence  # noqa: F401
 from tests.test_pages import assert_accessible_layout

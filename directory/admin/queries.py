@@ -1,5 +1,5 @@
 """Read-only lookups and display helpers for the admin pages. Every change goes through
-directory.services.licensing / rosters, which audit it; nothing here writes."""
+directory.services.licensing.decisions / rosters, which audit it; nothing here writes."""
 from __future__ import annotations
 
 import math
@@ -15,8 +15,8 @@ from directory.models import (Licence, ListingState, Practitioner, RosterEntry, 
                               VerificationState)
 from directory.models.roster import ENTRY_OUTCOMES
 from directory.models._types import as_utc
-from directory.services import licence_review
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
+from directory.services.licensing import review as licence_review
 
 STATE_LABELS = {
     VerificationState.PENDING: "Pending",

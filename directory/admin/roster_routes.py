@@ -12,8 +12,10 @@ from directory.admin import bp, queries
 from directory.admin.forms import RosterForm
 from directory.models import Role
 from directory.search.routes import page_window
-from directory.services import jurisdictions, licence_review, licensing, rosters
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
+from directory.services.licensing import jurisdictions
+from directory.services.licensing import decisions as licensing
+from directory.services.licensing import rosters
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 from directory.web import form_errors
 
 
@@ -87,4 +89,4 @@ def roster_import(import_id: int):
 
     return render_template("admin/roster_import.html", record=record, shown=shown, kept=kept, rows=rows,
                            results=pages, page_url=page_url, page_window=page_window,
-                           titles=queries.ROSTER_LISTS, review=licence_review)
+                           titles=queries.ROSTER_LISTS)

@@ -7,18 +7,27 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from directory import presenters
+from directory.services import presenters
 from directory.admin import bp, queries
 from directory.admin.forms import APPROVE, REJECT, REQUEST_CHANGES, BoardStatusForm, DecisionForm
 from directory.models import BoardStatus, Licence, VerificationState
-from directory.services import audit, jurisdictions, licence_checks, licence_review, licensing, rosters
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS
+from directory.services import audit
+from directory.services.licensing import jurisdictions
+from directory.services.licensing import checks as licence_checks
+from directory.services.licensing import decisions as licensing
+from directory.services.licensing import rosters
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS
+from directory.services.licensing import review as licence_review
 from directory.web import form_errors
 
 
 @bp.context_processor
 def _helpers():
-    return {"p": presenters, "helpers": queries}
+    # The admin pages' own display helpers; their macros are imported `with context`.
+    return {**{name: getattr(queries, name) for name in
+               ("STATE_LABELS", "LISTING_LABELS", "check_counts", "timestamp", "days_until", "reminders_sent")},
+            "BOARD_STATUS_LABELS": licence_review.BOARD_STATUS_LABELS,
+            "failing_roster_checks": licence_review.roster_failures}
 
 
 @bp.get("")
@@ -38,7 +47,7 @@ def overview():
 @bp.get("/licences")
 def queue():
     return render_template("admin/queue.html", licences=licensing.pending_queue(limit=200),
-                           total=queries.count_pending(), review=licence_review)
+                           total=queries.count_pending())
 
 
 def _licence_or_404(licence_id: int) -> Licence:
@@ -67,9 +76,8 @@ def _review_page(licence: Licence, form: DecisionForm, errors: dict[str, str], c
                                  for c in form.decision.choices]
     return render_template(
         "admin/licence.html", licence=licence, practitioner=licence.practitioner, form=form,
-        errors=errors, history=history, roster_entry=roster_entry, review=licence_review,
+        errors=errors, history=history, roster_entry=roster_entry,
         awaits_decision=licence_review.awaits_decision(licence),
-        roster_failures=licence_review.roster_failures(licence.check_results),
         board_form=board_form or _board_form(formdata=None), board_errors=board_errors or {},
         jurisdiction=jurisdictions.get(licence.jurisdiction), checks=checks, checked_now=checked_now,
         counts=queries.check_counts(checks),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 
-from directory.services import booking
+from directory.services.booking import queries as booking_queries
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
@@ -14,7 +14,7 @@ def _waiting_requests():
     # A function, not a number: only a practitioner's navigation calls it, so other pages
     # and emails cost no query.
     def waiting_requests() -> int:
-        return booking.count_waiting(current_user) if current_user.is_authenticated else 0
+        return booking_queries.count_waiting(current_user) if current_user.is_authenticated else 0
     return {"waiting_requests": waiting_requests}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page
 
-from directory.services import rosters
+from directory.services.licensing import rosters
 from tests.browser import a11y_world
 from tests.browser.a11y_pages import log_in
 from tests.browser.a11y_staff_pages import roster_csv
