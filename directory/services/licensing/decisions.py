@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
 from directory.models import AuditEvent, Licence, ListingState, Practitioner, RosterEntry, User, VerificationState

@@ -23,7 +23,7 @@ from directory.models import BoardStatus, Licence, RosterEntry, User, Verificati
 from directory.models._types import as_utc, utcnow
 from directory.models.licence import ADMIN, ROSTER
 from directory.services import audit
-from directory.services.licensing.checks import FAIL
+from directory.services.licensing.checks import FAIL, PASS
 
 BOARD_STATUS_LABELS = {
     BoardStatus.ACTIVE: "Active", BoardStatus.INACTIVE: "Inactive", BoardStatus.DELINQUENT: "Delinquent",
@@ -84,6 +84,21 @@ def record_board_status(licence: Licence, status: BoardStatus, *, admin: User, n
 def roster_failures(results: list[dict] | None) -> list[str]:
     return [r.get("message", "") for r in results or []
             if isinstance(r, dict) and r.get("name") == "roster" and r.get("result") == FAIL]
+
+
+def roster_outcome(licence: Licence, numbers) -> str:
+    """How a roster import counts the licence: "not_found", "matched" or "mismatched"."""
+    if licence.number_normalized not in numbers:
+        return "not_found"
+    roster = [r for r in licence.check_results or [] if r.get("name") == "roster"]
+    return "matched" if all(r.get("result") == PASS for r in roster) else "mismatched"
+
+
+def roster_problem(licence: Licence) -> str | None:
+    """The roster check's complaint, else its warning: what the list of mismatches shows."""
+    roster = [r for r in licence.check_results or [] if r.get("name") == "roster" and r.get("result") != PASS]
+    return next((r.get("message") for r in roster if r.get("result") == FAIL), None) or next(
+        (r.get("message") for r in roster), None)
 
 
 def follow_roster_checks(licence: Licence, before: list[dict] | None, *, actor: User | None,

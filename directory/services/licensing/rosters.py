@@ -27,7 +27,6 @@ from directory.models.roster import ENTRY_OUTCOMES, LICENCE_OUTCOMES
 from directory.services import audit
 from directory.services.licensing import jurisdictions
 from directory.services.licensing import decisions as licensing
-from directory.services.licensing.checks import FAIL, PASS
 from directory.services.licensing import review as licence_review
 
 REQUIRED = ("number", "name", "status")
@@ -229,25 +228,11 @@ def _latest_import(code: str) -> RosterImport | None:
                              .order_by(RosterImport.imported_at.desc(), RosterImport.id.desc()).limit(1))
 
 
-def _outcome(licence: Licence, numbers: set[str] | dict) -> str:
-    roster = [r for r in licence.check_results or [] if r.get("name") == "roster"]
-    if licence.number_normalized not in numbers:
-        return "not_found"
-    return "matched" if all(r.get("result") == PASS for r in roster) else "mismatched"
-
-
 def _tally(licences: list[Licence], numbers: set[str]) -> dict[str, int]:
     counts = dict.fromkeys(LICENCE_OUTCOMES, 0)
     for licence in licences:
-        counts[_outcome(licence, numbers)] += 1
+        counts[licence_review.roster_outcome(licence, numbers)] += 1
     return counts
-
-
-def _first_problem(licence: Licence) -> str | None:
-    # The roster's own complaint, else its warning: what the list of mismatches shows.
-    roster = [r for r in licence.check_results or [] if r.get("name") == "roster" and r.get("result") != PASS]
-    return next((r.get("message") for r in roster if r.get("result") == FAIL), None) or next(
-        (r.get("message") for r in roster), None)
 
 
 def _licences(code: str) -> list[Licence]:
@@ -314,9 +299,9 @@ def import_roster(data: bytes, *, jurisdiction: str, source: str, filename: str,
             before = licence.check_results
             licensing.recheck(licence, today=today, roster=entries)
             licence_review.follow_roster_checks(licence, before, actor=actor, now=now)
-            outcome = _outcome(licence, entries)
+            outcome = licence_review.roster_outcome(licence, entries)
             results.append({"import_id": record.id, "outcome": outcome, "entry_id": None, "licence_id": licence.id,
-                            "message": _first_problem(licence) if outcome == "mismatched" else None})
+                            "message": licence_review.roster_problem(licence) if outcome == "mismatched" else None})
     if results:
         db.session.execute(insert(RosterImportResult), results)
     counts = _tally(licences, set(entries))
