@@ -18,7 +18,7 @@ import zipcodes
 from sqlalchemy import func, insert, select, text
 
 from directory.extensions import db
-from directory.models import (AvailabilityRule, BoardStatus, Clinic, Licence, ListingState,
+from directory.models import (AvailabilityRule, Clinic, Licence, ListingState,
                               Practitioner, Role, SearchEntry, User, VerificationState)
 from directory.models.search import reindex
 from directory.models.search_generation import mark_search_changed
@@ -158,7 +158,7 @@ def _demo_practitioner(user: User, admin: User, today: date) -> None:
     practitioner.licences.append(Licence(
         country="US", jurisdiction="US-CA", title="L.Ac.", number="AC 14873",
         issued_on=today - timedelta(days=13 * 365), expires_on=today + timedelta(days=540),
-        board_status=BoardStatus.ACTIVE, verification_state=VerificationState.VERIFIED,
+        verification_state=VerificationState.VERIFIED,
         verified_by_id=admin.id, verified_at=datetime.now(timezone.utc) - timedelta(days=30)))
     db.session.add(practitioner)
     db.session.flush()
