@@ -11,6 +11,7 @@ from directory.extensions import db
 from directory.models import Appointment
 from directory.models.encrypted import current_fernet
 from directory.services import api_tokens, booking
+from directory.services.courses import jobs as course_jobs
 
 appointments_group = click.Group("appointments", help="Appointment holds, reminders and intake encryption.")
 
@@ -36,12 +37,17 @@ def expire_command() -> None:
 @appointments_group.command("remind")
 @with_appcontext
 def remind_command() -> None:
-    """Email patients about confirmed appointments starting within the next 24 hours, once each.
+    """Email patients about confirmed appointments starting within the next 24 hours, once each;
+    then the course jobs: review notices, one nudge per missed check-in, completing finished courses.
 
     Run it from cron, e.g. every 15 minutes."""
     require_table("appointment")
     count = booking.send_reminders()
     click.echo(f"Sent {count} reminder{'' if count == 1 else 's'}.")
+    require_table("course")
+    done = course_jobs.run()
+    click.echo(f"Courses: {done['review_notices']} review notice(s), {done['nudges']} check-in nudge(s), "
+               f"{done['completed']} completed.")
 
 
 @appointments_group.command("rotate-intake-keys")

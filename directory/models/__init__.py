@@ -2,6 +2,7 @@
 from directory.models.audit import AuditEvent
 from directory.models.booking import (ACTIVE_STATUSES, ApiToken, Appointment, AppointmentKind,
                                       AppointmentStatus, AvailabilityRule, IdempotentRequest, TimeOff)
+from directory.models.course import CheckIn, Course, CourseDecision, CourseStatus, ReviewDecision
 from directory.models.geocode import GeocodeCacheEntry
 from directory.models.licence import BoardStatus, Licence, VerificationState
 from directory.models.outbox import OutboxMessage
@@ -13,7 +14,8 @@ from directory.models.user import Role, User
 
 __all__ = [
     "ACTIVE_STATUSES", "ApiToken", "Appointment", "AppointmentKind", "AppointmentStatus",
-    "AuditEvent", "AvailabilityRule", "BoardStatus", "Clinic", "GeocodeCacheEntry",
+    "AuditEvent", "AvailabilityRule", "BoardStatus", "CheckIn", "Clinic", "Course", "CourseDecision",
+    "CourseStatus", "ReviewDecision", "GeocodeCacheEntry",
     "IdempotentRequest", "Licence", "ListingState", "OutboxMessage", "Practitioner", "Role",
     "RosterEntry", "RosterImport", "SearchCell", "SearchEntry", "SearchGeneration", "TimeOff", "User",
     "VerificationState",
