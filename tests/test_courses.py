@@ -244,6 +244,7 @@ def test_one_nudge_for_a_missed_check_in_and_never_more(app):
 
 
 def test_the_reminder_of_a_course_session_links_to_its_check_in(app):
+    app.config["PUBLIC_BASE_URL"] = "https://meridian.test"
     _, someone, _, course = setup()
     created = book(course, someone)
     booking.send_reminders(now=created[0].starts_at - timedelta(hours=2))

@@ -112,4 +112,4 @@ def openapi():
 
 
 # Registers the booking routes (tokens, slots, appointments) on this blueprint.
-from directory.api import booking_routes  # noqa: E402,F401
+from directory.api import booking_routes, course_routes  # noqa: E402,F401
