@@ -10,6 +10,7 @@ from directory.api import idempotency
 from directory.api.booking_params import ParamError, body_datetime, body_id, json_body
 from directory.api.booking_routes import _private
 from directory.api.routes import bp
+from directory.api.serializers import iso_datetime
 from directory.api.tokens import current_api_user, token_required
 from directory.errors.handlers import json_error
 from directory.extensions import db
@@ -109,7 +110,7 @@ def _book(found: Course, body: dict, claimed) -> tuple[int, dict]:
         status = 409 if error.code == "slot_taken" else 422
         return status, {"error": {
             "code": error.code, "message": error.message, "sessions": sorted(error.sessions),
-            "details": [{"field": f"starts[{k - first}]", "session": k, "code": error.code, "message": v}
+            "details": [{"field": f"starts[{k - first}]", "code": error.code, "message": v}
                         for k, v in sorted(error.sessions.items())]}}
     except series.CourseStateError as error:
         return 409, {"error": {"code": "invalid_state", "message": error.message}}
@@ -168,7 +169,7 @@ def appointment_check_in(appointment_id: str):
     except checkins.CheckInClosed as error:
         return json_error(409, "check_in_closed", error.message)
     return _private(jsonify({"appointment_id": found.id, "course_id": found.course_id, "session": entry.session,
-                             "answered_at": entry.updated_at.isoformat()}), 201)
+                             "answered_at": iso_datetime(entry.updated_at)}), 201)
 
 
 @bp.get("/courses/<course_id>/outcomes")

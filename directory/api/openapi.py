@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from directory.api import openapi_booking
+from directory.api import openapi_booking, openapi_courses
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
 from directory.services.geo import MAX_RADIUS
 from directory.services.search_query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
@@ -233,6 +233,8 @@ DOCUMENT = {
 # The booking API (tokens, slots, appointments) is described in its own module.
 SCHEMAS.update(openapi_booking.SCHEMAS)
 DOCUMENT["paths"].update(openapi_booking.PATHS)
+SCHEMAS.update(openapi_courses.SCHEMAS)
+DOCUMENT["paths"].update(openapi_courses.PATHS)
 DOCUMENT["components"]["securitySchemes"] = openapi_booking.SECURITY_SCHEMES
 
 
