@@ -3,14 +3,14 @@ Check-in and booking forms are built per course (one field per goal, one per ses
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from directory.models import ReviewDecision
 from directory.services.courses import outcomes, plans, review
 from directory.web import plain_text, strip
 
-PAIN_CHOICES = [(str(n), str(n)) for n in range(11)]
+PAIN_CHOICES = [SelectChoice(str(n), str(n)) for n in range(11)]
 
 
 def _whole(label: str, low: int, high: int, default: int | None = None) -> IntegerField:
@@ -58,7 +58,7 @@ def check_in_form(goals: list[str], *, ask_change: bool) -> FlaskForm:
         labels = outcomes.global_change_labels()
         CheckInForm.global_change = RadioField(
             "Since the start of this course, how would you describe the change in your back pain?",
-            choices=[(str(v), labels[v]) for v in sorted(labels, reverse=True)],
+            choices=[SelectChoice(str(v), labels[v]) for v in sorted(labels, reverse=True)],
             validators=[InputRequired("Choose the answer closest to how you feel.")])
     return CheckInForm()
 
@@ -79,7 +79,7 @@ def book_form(proposal) -> FlaskForm:
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=[(d.value, review.LABELS[d]) for d in ReviewDecision],
+    decision = RadioField("Decision", choices=[SelectChoice(d.value, review.LABELS[d]) for d in ReviewDecision],
                           validators=[InputRequired("Choose a decision.")])
     reason = TextAreaField("Reason or change (the patient can read it)", filters=[strip], validators=[
         Optional(), plain_text(multiline=True),

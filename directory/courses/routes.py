@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from directory.courses import bp, chart
 from directory.courses.forms import (DecisionForm, ProposeForm, book_form, check_in_form, check_in_values)
@@ -50,7 +51,7 @@ def propose(appointment_id: int):
     if origin is None:
         abort(404)
     form = ProposeForm()
-    form.clinic.choices = [(c.id, f"{c.name}, {c.city}") for c in origin.practitioner.clinics]
+    form.clinic.choices = [SelectChoice(c.id, f"{c.name}, {c.city}") for c in origin.practitioner.clinics]
     if request.method == "GET":
         form.clinic.data = origin.clinic_id
     problems: dict[str, str] = {}
@@ -104,7 +105,7 @@ def book(course_id: int):
     zone = found.clinic.timezone
     for item in proposal:
         options = ([item.start] if item.start else []) + [s.start for s in item.alternatives]
-        getattr(form, f"session_{item.session}").choices = [(o.isoformat(), when(o, zone)) for o in options]
+        getattr(form, f"session_{item.session}").choices = [SelectChoice(o.isoformat(), when(o, zone)) for o in options]
         if request.method == "GET" and options:
             getattr(form, f"session_{item.session}").data = options[0].isoformat()
     problem, failed = None, {}
