@@ -35,7 +35,7 @@ def courses(w: Walk, world: World) -> None:
     heading(page, "Book your treatment course")
     w.check("course booking: proposed times")
     w.submit("Book all 10 sessions", "course: booked, no check-ins yet", errors=False)
-    page.get_by_role("link", name="Check in for session 1").click()
+    page.get_by_role("link", name="Check in for session 1", exact=True).click()
     heading(page, "Check-in for session 1")
     w.check("check-in: empty")
     w.submit("Save my check-in", "check-in: nothing answered")

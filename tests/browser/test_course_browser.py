@@ -70,9 +70,9 @@ def test_practitioner_proposes_patient_books_the_course_checks_in_twice_and_sees
     page.get_by_role("button", name="Book all 10 sessions").click()
     expect(page.get_by_role("status")).to_contain_text("Your course is booked")
 
-    page.get_by_role("link", name="Check in for session 1").click()
+    page.get_by_role("link", name="Check in for session 1", exact=True).click()
     answer(page, "7", "3")
-    page.get_by_role("link", name="Check in for session 2").click()
+    page.get_by_role("link", name="Check in for session 2", exact=True).click()
     answer(page, "4", "6")
     expect(page.locator(".course-summary")).to_have_text(
         "Your pain is 3 points (43%) lower than when you started — a meaningful improvement. "

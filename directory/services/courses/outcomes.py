@@ -123,9 +123,11 @@ def sentence(outcomes: Outcomes, *, you: bool = True) -> str:
     f_change = outcomes.function_change
     if f_change > 0:
         quality = "a meaningful improvement" if outcomes.function_meaningful else "not yet a meaningful change"
-        parts.append(f"Daily activities are {_points(f_change)} points easier on average — {quality}.")
+        parts.append(f"Daily activities are {_points(f_change)} point{'s' if f_change != 1 else ''} easier on "
+                     f"average — {quality}.")
     elif f_change < 0:
-        parts.append(f"Daily activities are {_points(-f_change)} points harder on average.")
+        parts.append(f"Daily activities are {_points(-f_change)} point{'s' if f_change != -1 else ''} harder on "
+                     "average.")
     else:
         parts.append("Daily activities are rated the same on average.")
     return " ".join(parts)
