@@ -40,7 +40,8 @@ def _patients(course_id: int) -> Course:
 def courses():
     if current_user.role is Role.ADMIN:
         abort(404)
-    return render_template("courses/list.html", courses=plans.courses_for(_me()), CourseStatus=CourseStatus)
+    return render_template("courses/list.html", courses=plans.courses_for(_me()), CourseStatus=CourseStatus,
+                           completion=review.completion_text)
 
 
 @bp.route("/courses/new/<int:appointment_id>", methods=["GET", "POST"])
