@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Appointment, Role
-from directory.services import api_tokens
+from directory.services.accounts import api_tokens
 from tests import factories
 from tests.api_contract import bearer, call, error_code
 from tests.booking_fixtures import patient, practitioner_with_hours, request, seen_before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, Course, Practitioner, User
-from directory.services import booking
+from directory.services.booking import requests as booking
 from directory.services.courses import series
 from tests.booking_fixtures import NOW, overlapping_active_pairs, patient, request
 from tests.course_fixtures import proposed_starts, setup

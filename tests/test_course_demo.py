@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Course, User
-from directory.services import demo
-from directory.services.demo_generator import DEMO_DOMAIN
+from directory.services.demo import seed as demo
+from directory.services.demo.generator import DEMO_DOMAIN
 from directory.services.courses import checkins, series
 from tests.helpers_auth import login_as
 

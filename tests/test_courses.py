@@ -9,7 +9,8 @@ from sqlalchemy import select, text
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, AuditEvent, CheckIn, CourseStatus
-from directory.services import booking
+from directory.services.booking import jobs as booking_jobs
+from directory.services.booking import requests as booking
 from directory.services.courses import cadence, checkins, jobs, outcomes, plans, review, series
 from tests import factories
 from tests.booking_fixtures import LA, NOW, outbox, patient, request
@@ -248,7 +249,7 @@ def test_the_reminder_of_a_course_session_links_to_its_check_in(app):
     app.config["PUBLIC_BASE_URL"] = "https://meridian.test"
     _, someone, _, course = setup()
     created = book(course, someone)
-    booking.send_reminders(now=created[0].starts_at - timedelta(hours=2))
+    booking_jobs.send_reminders(now=created[0].starts_at - timedelta(hours=2))
     reminder = outbox()[-1]
     assert f"/appointments/{created[0].id}/check-in" in reminder.body and "session 1" in reminder.body
 

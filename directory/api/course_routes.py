@@ -9,13 +9,13 @@ from directory.api import course_serializers as present
 from directory.api import idempotency
 from directory.api.booking_params import ParamError, body_datetime, body_id, json_body
 from directory.api.booking_routes import _private
-from directory.api.routes import bp
+from directory.api import bp
 from directory.api.serializers import iso_datetime
 from directory.api.tokens import current_api_user, token_required
 from directory.errors.handlers import json_error
 from directory.extensions import db
 from directory.models import Course
-from directory.services import booking
+from directory.services.booking import queries as booking
 from directory.services.courses import cadence, checkins, plans, series
 from directory.web import config_limit
 

@@ -11,8 +11,8 @@ from directory.courses import bp, chart
 from directory.courses.forms import (DecisionForm, ProposeForm, book_form, check_in_form, check_in_values)
 from directory.models import Course, CourseStatus, Role
 from directory.models._types import utcnow
-from directory.services import booking
-from directory.services.calendar_files import when
+from directory.services.booking import queries as booking
+from directory.services.booking.calendar_files import when
 from directory.services.courses import cadence, checkins, outcomes, plans, review, series
 from directory.web import config_limit, form_errors
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from directory.extensions import db
 from directory.models import Role
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 from tests.booking_fixtures import practitioner_with_hours, seen_before
 from tests.factories import create_user
 

@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 
 from directory.models import AppointmentKind, Course
 from directory.models._types import as_utc
-from directory.services import scheduling
-from directory.services.booking_transactions import now_utc
+from directory.services.booking import scheduling
+from directory.services.booking.transactions import now_utc
 
 KIND = AppointmentKind.FOLLOW_UP
 ALTERNATIVES = 3

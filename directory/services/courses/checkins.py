@@ -17,7 +17,7 @@ from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, CheckIn, Course, User
 from directory.models._types import as_utc
 from directory.services import audit
-from directory.services.booking_transactions import now_utc
+from directory.services.booking.transactions import now_utc
 from directory.services.courses import outcomes
 from directory.services.courses.plans import is_party
 
@@ -163,5 +163,5 @@ def outcomes_of(course: Course, *, reader: User) -> outcomes.Outcomes:
 
 
 def outcomes_zone(course: Course):
-    from directory.services.scheduling import zone
+    from directory.services.booking.scheduling import zone
     return zone(course.clinic.timezone)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, CheckIn, Course, CourseStatus,
                               Practitioner, User)
-from directory.services import scheduling
+from directory.services.booking import scheduling
 from directory.services.courses.cadence import target_days
 
 GOALS = ["Walking 30 minutes", "Sitting through a work day", "Sleeping through the night"]

@@ -20,7 +20,7 @@ from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, CheckIn, Course, CourseStatus
 from directory.models._types import as_utc
 from directory.services import audit
-from directory.services.booking_transactions import now_utc, write_transaction
+from directory.services.booking.transactions import now_utc, write_transaction
 from directory.services.courses import checkins, mail, outcomes
 from directory.services.courses.series import booked_sessions, first_unbooked
 

@@ -4,10 +4,10 @@ the practitioner's reasons (all health data)."""
 from __future__ import annotations
 
 from directory.models import Appointment, Course, ReviewDecision
-from directory.services.booking_mail import when
-from directory.services.calendar_files import first_name
+from directory.services.booking.mail import when
+from directory.services.booking.calendar_files import first_name
 from directory.services.links import external_url
-from directory.services.mail import queue_email
+from directory.services.mail.outbox import queue_email
 
 
 def _link(course: Course) -> str | None:

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentStatus, Clinic, Course, CourseStatus, User)
 from directory.services import audit
-from directory.services.booking_queries import parse_id  # noqa: F401 - shared by the blueprints
-from directory.services.booking_transactions import now_utc
-from directory.services.profiles import MAX_ID
+from directory.services.booking.queries import parse_id  # noqa: F401 - shared by the blueprints
+from directory.services.booking.transactions import now_utc
+from directory.services.search.profiles import MAX_ID
 
 DEFAULT_SESSIONS, DEFAULT_REVIEW = 10, 5
 MIN_SESSIONS, MAX_SESSIONS = 2, 20

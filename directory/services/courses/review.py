@@ -16,7 +16,7 @@ from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentStatus, C
                               CourseStatus, ReviewDecision, User)
 from directory.models._types import as_utc
 from directory.services import audit
-from directory.services.booking_transactions import now_utc, swap, write_transaction
+from directory.services.booking.transactions import now_utc, swap, write_transaction
 from directory.services.courses import checkins
 from directory.services.courses.plans import MAX_SESSIONS
 from directory.services.courses.series import booked_sessions

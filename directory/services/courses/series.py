@@ -19,10 +19,11 @@ from directory.extensions import db
 from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus, Course,
                               CourseStatus, User)
 from directory.models._types import as_utc
-from directory.services import audit, scheduling
-from directory.services.booking import EXCLUSION_VIOLATION, InvalidSlot, _conflicts, valid_start
-from directory.services.booking_jobs import expire_stale
-from directory.services.booking_transactions import now_utc, write_transaction
+from directory.services import audit
+from directory.services.booking import scheduling
+from directory.services.booking.requests import EXCLUSION_VIOLATION, InvalidSlot, _conflicts, valid_start
+from directory.services.booking.jobs import expire_stale
+from directory.services.booking.transactions import now_utc, write_transaction
 
 KIND = AppointmentKind.FOLLOW_UP
 BOOKABLE = (CourseStatus.PROPOSED, CourseStatus.BOOKED, CourseStatus.UNDER_REVIEW)
