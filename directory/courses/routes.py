@@ -3,6 +3,8 @@ session at once and checks in before each; both follow progress. A course, or a 
 is not the visitor's own is a 404, admins included."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -111,7 +113,6 @@ def book(course_id: int):
             getattr(form, f"session_{item.session}").data = options[0].isoformat()
     problem, failed = None, {}
     if form.validate_on_submit():
-        from datetime import datetime
         starts = [datetime.fromisoformat(getattr(form, f"session_{item.session}").data) for item in proposal]
         try:
             series.book(found, patient=_me(), starts=starts)

@@ -19,7 +19,9 @@ from directory.models._types import as_utc
 from directory.services import audit
 from directory.services.booking.transactions import now_utc
 from directory.services.courses import outcomes
+from directory.services.booking.scheduling import zone
 from directory.services.courses.plans import is_party
+from directory.services.courses.series import sessions_of
 
 CHECKIN_CLOSES_HOURS = 24
 ANSWERABLE = (*ACTIVE_STATUSES, AppointmentStatus.COMPLETED)
@@ -150,7 +152,6 @@ def read(course: Course, *, reader: User) -> list[CheckIn]:
 
 def outcomes_of(course: Course, *, reader: User) -> outcomes.Outcomes:
     """The series in session order (the baseline is the earliest session's check-in); audited."""
-    from directory.services.courses.series import sessions_of
     dates = {}
     for appointment in sessions_of(course):
         if appointment.course_session not in dates or appointment.status in ANSWERABLE:
@@ -163,5 +164,4 @@ def outcomes_of(course: Course, *, reader: User) -> outcomes.Outcomes:
 
 
 def outcomes_zone(course: Course):
-    from directory.services.booking.scheduling import zone
     return zone(course.clinic.timezone)

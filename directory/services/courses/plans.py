@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import (Appointment, AppointmentStatus, Clinic, Course, CourseStatus, User)
+from directory.models import Appointment, AppointmentStatus, Clinic, Course, CourseStatus, Practitioner, User
 from directory.services import audit
-from directory.services.booking.queries import parse_id  # noqa: F401 - shared by the blueprints
 from directory.services.booking.transactions import now_utc
+from directory.services.courses import mail
 from directory.services.search.profiles import MAX_ID
 
 DEFAULT_SESSIONS, DEFAULT_REVIEW = 10, 5
@@ -133,7 +133,6 @@ def propose(origin: Appointment, *, by: User, data: Mapping, clinic_id: int | No
     audit.record("course.proposed", "course", course.id, actor=by,
                  after={"sessions": course.sessions, "weeks": course.weeks, "review_after": course.review_after,
                         "clinic_id": clinic.id, "origin_appointment_id": origin.id})
-    from directory.services.courses import mail
     mail.proposed(course)
     db.session.commit()
     return course
@@ -159,7 +158,6 @@ def course_for(course_id: int | None, user: User) -> Course | None:
 
 def courses_for(user: User) -> list[Course]:
     """The user's courses as patient or practitioner, newest first (plans stay encrypted)."""
-    from directory.models import Practitioner
     return list(db.session.scalars(
         select(Course).where((Course.patient_id == user.id)
                              | Course.practitioner.has(Practitioner.user_id == user.id))

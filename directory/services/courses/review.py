@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from directory.extensions import db
 from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentStatus, Course, CourseDecision,
                               CourseStatus, ReviewDecision, User)
 from directory.models._types import as_utc
 from directory.services import audit
 from directory.services.booking.transactions import now_utc, swap, write_transaction
-from directory.services.courses import checkins
+from directory.services.courses import checkins, mail
 from directory.services.courses.plans import MAX_SESSIONS
 from directory.services.courses.series import booked_sessions
 
@@ -92,7 +94,6 @@ def decide(course: Course, *, by: User, decision, reason: str = "", added_sessio
         audit.record("course.decided", "course", course.id, actor=by, before={"status": before},
                      after={"status": course.status, "decision_id": entry.id,
                             "cancelled": [a.id for a in cancelled]})
-        from directory.services.courses import mail
         mail.decided(course, decision, len(cancelled))
     return entry
 
@@ -114,7 +115,6 @@ def _cancel_remaining(course: Course, by: User, now: datetime) -> list[Appointme
 
 def decisions(course: Course, *, reader: User) -> list[dict]:
     """The decisions, oldest first, for the course's patient or practitioner; audited. Commits."""
-    from sqlalchemy import select
     if reader.id not in (course.patient_id, course.practitioner.user_id):
         raise PermissionError("Only the patient and their practitioner can read these decisions.")
     rows = list(db.session.scalars(select(CourseDecision).where(CourseDecision.course_id == course.id)

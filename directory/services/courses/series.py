@@ -24,6 +24,7 @@ from directory.services.booking import scheduling
 from directory.services.booking.requests import EXCLUSION_VIOLATION, InvalidSlot, _conflicts, valid_start
 from directory.services.booking.jobs import expire_stale
 from directory.services.booking.transactions import now_utc, write_transaction
+from directory.services.courses import mail
 
 KIND = AppointmentKind.FOLLOW_UP
 BOOKABLE = (CourseStatus.PROPOSED, CourseStatus.BOOKED, CourseStatus.UNDER_REVIEW)
@@ -143,7 +144,6 @@ def book(course: Course, *, patient: User, starts: Sequence[datetime], now: date
                                     "starts_at": as_utc(appointment.starts_at)})
             audit.record("course.booked", "course", course.id, actor=patient, before={"status": before},
                          after={"status": course.status, "sessions": [a.id for a in created]})
-            from directory.services.courses import mail
             mail.booked(course, created)
             if on_booked is not None:
                 on_booked(created)
