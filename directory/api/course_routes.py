@@ -154,6 +154,7 @@ def course_book(course_id: str):
 
 
 @bp.post("/appointments/<appointment_id>/check-in")
+@config_limit("BOOKING_RATE_LIMIT")
 @token_required()
 def appointment_check_in(appointment_id: str):
     found = booking.patients_appointment(booking.parse_id(appointment_id), current_api_user())

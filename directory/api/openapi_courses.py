@@ -142,7 +142,7 @@ PATHS: dict[str, dict] = {
         "security": BEARER, "parameters": APPOINTMENT_PATH, "requestBody": _body("CheckInRequest"),
         "responses": {"201": _json("CheckIn", "Saved."), "400": INVALID, "401": UNAUTHORIZED, "404": NOT_YOURS,
                       "409": _json("Error", "`check_in_closed`: cancelled, or the window has passed."),
-                      "413": TOO_LARGE,
+                      "413": TOO_LARGE, "429": RATE_LIMITED,
                       "422": _json("Error", "`invalid_check_in`: `details` names every field at fault.")}}},
     "/courses/{course_id}/outcomes": {"get": {
         "operationId": "courseOutcomes", "summary": "Pain and function against meaningful change (patient or "
