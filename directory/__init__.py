@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.auth.routes import bp as auth_bp
     from directory.health.routes import bp as health_bp
     from directory.booking import bp as booking_bp
+    from directory.courses import bp as courses_bp
     from directory.practice import bp as practice_bp
     from directory.practitioners.routes import bp as practitioners_bp
     from directory.reviews import bp as reviews_bp
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(courses_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

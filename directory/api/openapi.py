@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from directory.api import openapi_booking, openapi_safety
+from directory.api import openapi_booking, openapi_courses, openapi_safety
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
 from directory.services.search.nearby import MAX_RADIUS
 from directory.services.search.query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
@@ -236,6 +236,8 @@ SCHEMAS.update(openapi_booking.SCHEMAS)
 SCHEMAS.update(openapi_safety.SCHEMAS)
 DOCUMENT["paths"].update(openapi_booking.PATHS)
 DOCUMENT["paths"].update(openapi_safety.PATHS)
+SCHEMAS.update(openapi_courses.SCHEMAS)
+DOCUMENT["paths"].update(openapi_courses.PATHS)
 DOCUMENT["components"]["securitySchemes"] = openapi_booking.SECURITY_SCHEMES
 
 

@@ -99,6 +99,12 @@ class Appointment(db.Model):
     attendance_marked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     patient_missed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     safety_checkin_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A session of a treatment course (numbered 1..N); None for an ordinary visit.
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="SET NULL", use_alter=True), index=True)
+    course_session: Mapped[int | None] = mapped_column(SmallInteger)
+    # When the one nudge for a missed course check-in went out.
+    checkin_nudged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -114,6 +114,10 @@ def rescheduled(old: Appointment, new: Appointment) -> None:
 
 
 def reminder(appointment: Appointment) -> None:
-    _send(appointment, to_patient=True, template="appointment_reminder",
+    # A course session invites its check-in (the answers stay in Meridian, never in the email).
+    checkin = (external_url("courses.check_in", appointment_id=appointment.id)
+               if appointment.course_id is not None else None)
+    _send(appointment, to_patient=True, template="appointment_reminder", checkin_link=checkin,
+          session=appointment.course_session,
           subject=f"Reminder: acupuncture with {appointment.practitioner.display_name}, "
                   f"{short_time(appointment)}")
