@@ -29,13 +29,15 @@ def profile(practitioner_id: int):
     practitioner = found.practitioner
     kinds = booking_views.kinds_allowed(current_user, practitioner)
     kind = _chosen_kind(kinds)
+    week = booking_views.week_page(practitioner, found.clinics, request.args.get("week"))
     slot_groups = booking_views.slots_by_clinic(
         practitioner, found.clinics, kind, slot_url=booking_views.slot_url(practitioner),
-        day_url=booking_views.day_url(practitioner, kind)) if kind is not None else []
+        day_url=booking_views.day_url(practitioner, kind), days=booking_views.WEEK,
+        offset_days=week.number * booking_views.WEEK) if kind is not None else []
     return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=found.clinics, licences=licences,
                            certifications=found.certifications, p=presenters,
-                           slot_groups=slot_groups, kind=kind, kinds=kinds, v=booking_views)
+                           slot_groups=slot_groups, kind=kind, kinds=kinds, week=week, v=booking_views)
 
 
 def _chosen_kind(kinds: list[AppointmentKind]) -> AppointmentKind | None:
