@@ -66,6 +66,9 @@ def register_extensions(app: Flask) -> None:
                      include_object=include_in_autogenerate)
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Registered before the limiter's own hook so it runs after it (Flask runs after_request
+    # hooks last-registered first) and sees the header the limiter adds.
+    app.after_request(security.retry_after_only_when_refused)
     limiter.init_app(app)
     security.init_app(app)
     mailer.init_app(app)
