@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.api.routes import bp as api_bp
     from directory.auth.routes import bp as auth_bp
     from directory.health.routes import bp as health_bp
+    from directory.legal.routes import bp as legal_bp
     from directory.booking import bp as booking_bp
     from directory.practice import bp as practice_bp
     from directory.practitioners.routes import bp as practitioners_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API takes no cookies-based form posts; CSRF applies to HTML forms.
     csrf.exempt(api_bp)

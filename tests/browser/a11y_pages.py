@@ -73,6 +73,8 @@ def visitor(w: Walk, world: World, app: Flask) -> None:
     expect(page).to_have_url(re.compile(r"/login\?next="))
     w.check("login: asked to log in before requesting a time")
 
+    w.visit("/privacy", "privacy policy")
+    w.visit("/terms", "terms of use")
     w.visit("/login", "login: empty")
     w.submit("Log in", "login: nothing entered")
     page.get_by_label("Email address").fill(PATIENT)
@@ -163,6 +165,7 @@ def patient(w: Walk, world: World) -> None:
     section = page.get_by_role("region", name="Change your email address")
     section.get_by_label("New email address").fill("not an address")
     w.submit("Send confirmation link", "account: email not changed", scope=section)
+    w.visit("/account/close", "account: closing explained, with what is kept")
     w.visit(f"/account/email/confirm/{world.email_token}", "account: confirm the new email address")
     w.visit("/account/email/confirm/not-a-token", "account: email link no longer works", status=400)
     w.visit("/logout", "log out: confirm")
