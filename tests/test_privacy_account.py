@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import (ApiToken, Appointment, AppointmentStatus, AuditEvent, OutboxMessage, Role,
                               User)
-from directory.services import accounts, api_tokens, booking
-from directory.services.passwords import hash_password
+from directory.services.accounts import users as accounts
+from directory.services.accounts import api_tokens
+from directory.services.booking import requests as booking
+from directory.services.accounts.passwords import hash_password
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as
 from tests.test_booking_pages import (CLEAN_INTAKE, PASSWORD, make_appointment, open_hours, page_of,

@@ -6,7 +6,7 @@ from datetime import date, time
 from urllib.parse import parse_qs, urlsplit
 
 from directory.models import AppointmentKind
-from directory.services import scheduling
+from directory.services.booking import scheduling
 from tests.booking_fixtures import open_every_day
 from tests.factories import create_practitioner
 from tests.test_booking_pages import iso, page_of

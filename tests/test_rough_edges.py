@@ -13,7 +13,9 @@ from werkzeug.exceptions import Forbidden, MethodNotAllowed, NotFound
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, OutboxMessage, Role
-from directory.services import accounts, api_tokens, booking
+from directory.services.accounts import users as accounts
+from directory.services.accounts import api_tokens
+from directory.services.booking import requests as booking
 from tests.booking_fixtures import INTAKE, open_every_day
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as

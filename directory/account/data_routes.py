@@ -10,10 +10,9 @@ from directory.account.forms import CloseAccountForm
 from directory.account.routes import bp
 from directory.auth import events
 from directory.auth.access import role_required
-from directory.booking import views
 from directory.extensions import limiter
 from directory.models import Role
-from directory.services import account_data
+from directory.services.accounts import personal_data
 from directory.web import TOO_MANY, ConfirmForm, config_limit, form_errors
 
 _export_limit = limiter.limit(lambda: current_app.config["EXPORT_RATE_LIMIT"], methods=["POST"],
@@ -27,7 +26,7 @@ def export():
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("account.settings"))
-    data = account_data.export(current_user._get_current_object())
+    data = personal_data.export(current_user._get_current_object())
     events.record("data_exported", user=current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     return Response(body, mimetype="application/json", headers={
@@ -36,8 +35,8 @@ def export():
 
 
 def _close_page(form: CloseAccountForm, errors: dict | None = None, status: int = 200):
-    plan = account_data.closing_plan(current_user._get_current_object())
-    return render_template("account/close.html", form=form, errors=errors or {}, plan=plan, v=views), status
+    plan = personal_data.closing_plan(current_user._get_current_object())
+    return render_template("account/close.html", form=form, errors=errors or {}, plan=plan), status
 
 
 @bp.get("/close")
@@ -55,8 +54,8 @@ def close_confirmed():
         return _close_page(form, form_errors(form), 400)
     user = current_user._get_current_object()
     try:
-        account_data.close_account(user, form.password.data)
-    except account_data.AccountDataError as error:
+        personal_data.close_account(user, form.password.data)
+    except personal_data.AccountDataError as error:
         return _close_page(form, {error.field: error.message}, 400)
     events.record("account_closed", user=user)
     logout_user()
