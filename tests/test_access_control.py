@@ -21,6 +21,8 @@ PATIENT, API_TOKEN = "patient", "api-token"
 ACCESS = {
     "static": PUBLIC,
     "search.index": PUBLIC,
+    "legal.privacy": PUBLIC,
+    "legal.terms": PUBLIC,
     "health.healthz": PUBLIC,
     "practitioners.profile": PUBLIC,
     "practitioners.photo": PUBLIC,
@@ -62,6 +64,9 @@ ACCESS = {
     "account.change_password": LOGGED_IN,
     "account.change_email": LOGGED_IN,
     "account.confirm_email": LOGGED_IN,
+    "account.export": PATIENT,
+    "account.close": PATIENT,
+    "account.close_confirmed": PATIENT,
     "practice.dashboard": PRACTITIONER,
     "practice.listing": PRACTITIONER,
     "practice.profile": PRACTITIONER,

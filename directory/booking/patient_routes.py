@@ -66,7 +66,7 @@ def cancel(appointment_id: int):
         problem = _why_unchangeable(found, hours)
     elif form.validate_on_submit():
         try:
-            booking.cancel(found, by=_me(), reason=form.reason.data)
+            booking.cancel(found, by=_me(), reason=form.reason.data or "")
         except booking.BookingError as exc:
             problem = exc.message
         else:

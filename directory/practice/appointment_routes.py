@@ -92,11 +92,12 @@ def appointment_cancel(appointment_id: int):
     if not form.validate_on_submit():
         return _detail(practitioner, found, cancel_form=form, errors=form_errors(form), status=400)
     try:
-        booking.cancel(found, by=_me(), reason=form.reason.data)
+        booking.cancel(found, by=_me(), reason=form.reason.data or "")
     except booking.BookingError as exc:
         return _refused(found, exc)
+    told = "; they can read your reason in Meridian." if form.reason.data else "."
     return _after(found, f"Cancelled: {found.patient.name}, {calendar_files.when(found.starts_at, found.clinic.timezone)}. "
-                         "We have emailed the patient; they can read your reason in Meridian.")
+                         f"We have emailed the patient{told}")
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
