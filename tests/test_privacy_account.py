@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
+from directory.models import Review
+from directory.models._types import as_utc
 from directory.models import (ApiToken, Appointment, AppointmentStatus, AuditEvent, OutboxMessage, Role,
                               User)
 from directory.services.accounts import users as accounts
 from directory.services.accounts import api_tokens
 from directory.services.booking import requests as booking
 from directory.services.accounts.passwords import hash_password
-from tests.factories import create_practitioner, create_user
+from tests.factories import create_user
 from tests.helpers_auth import login_as
-from tests.test_booking_pages import (CLEAN_INTAKE, PASSWORD, make_appointment, open_hours, page_of,
+from tests.test_booking_pages import (CLEAN_INTAKE, PASSWORD, make_appointment, page_of,
                                       slot_url, slots, world)  # noqa: F401
 from tests.test_pages import assert_accessible_layout
 
@@ -246,3 +248,24 @@ def test_a_patient_with_no_visits_leaves_no_name_behind(client, app):
     assert user.name == "Deleted account" and not user.active
     assert "Brief Visitor" not in json.dumps([e.after for e in db.session.scalars(select(AuditEvent))])
 
+
+
+def test_the_export_holds_reaction_reports_and_reviews_and_closing_unsigns_the_reviews(client, history):
+    from directory.services.reviews import reviews
+    from directory.services.safety import reports
+
+    reports.submit(history.done, history.patient, [{"code": "nausea", "severity": "mild"}], "Queasy evening",
+                   now=as_utc(history.done.ends_at) + timedelta(days=1))
+    reviews.write(history.done, history.patient, rating=4, text="Kind", now=NOW)
+    reports.submit(history.theirs, history.other, [], now=as_utc(history.theirs.ends_at) + timedelta(hours=2))
+    login_as(client, history.patient)
+    data = json.loads(client.post("/account/export").get_data(as_text=True))
+    (report,) = data["reaction_reports"]
+    assert report["notes"] == "Queasy evening" and report["symptoms"] == {"nausea": "mild"}
+    assert [r["text"] for r in data["reviews"]] == ["Kind"]
+    assert "reaction.read" in audit_actions("reaction_report", report["id"])
+    history.upcoming.status = AppointmentStatus.CANCELLED
+    db.session.commit()
+    assert client.post("/account/close", data={"understood": "true", "password": PASSWORD}).status_code == 200
+    review = db.session.scalars(select(Review)).one()
+    assert review.author == "Verified patient"

@@ -7,7 +7,9 @@ took place, or were confirmed and have started, are the practitioner's clinical 
 are kept with their intake, readable by that practitioner only; the patient's name stays on
 them, because a clinical record must say whose it is. Requests that never became a visit
 (declined, cancelled, expired) keep their dates for the audit trail but lose the intake and
-any free text. API tokens, stored API answers and delivered emails to the address go.
+any free text. API tokens, stored API answers and delivered emails to the address go. Reaction
+reports and course check-ins of visits that took place stay with those records; reviews stay,
+signed "Verified patient".
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from directory.models import (ACTIVE_STATUSES, ApiToken, Appointment, Appointmen
                               IdempotentRequest, OutboxMessage, Role, User)
 from directory.models._types import as_utc, utcnow
 from directory.services import audit
+from directory.services.accounts import export_health
 from directory.services.accounts.passwords import verify_password
 from directory.services.mail import outbox as mail
 
@@ -84,6 +87,9 @@ def export(user: User) -> dict:
                     "created_at": _iso(user.created_at), "last_login_at": _iso(user.last_login_at),
                     "password_changed_at": _iso(user.password_changed_at)},
         "appointments": appointments,
+        "courses": export_health.courses(user),
+        "reaction_reports": export_health.reaction_reports(user),
+        "reviews": export_health.reviews(user),
         # Only when and what: the token itself is never stored, only its hash.
         "api_tokens": [{"created_at": _iso(t.created_at), "expires_at": _iso(t.expires_at),
                         "revoked_at": _iso(t.revoked_at), "last_used_at": _iso(t.last_used_at)} for t in tokens],
@@ -149,6 +155,7 @@ def close_account(user: User, password: str, now: datetime | None = None) -> Clo
         OutboxMessage.recipient == old_email, or_(OutboxMessage.sent_at.is_not(None),
                                                   OutboxMessage.failed_at.is_not(None)))
         .values(recipient=f"deleted-{user.id}@deleted.invalid", body="", attachments=None))
+    export_health.anonymise_reviews(user)
     # The name stays only where a clinical record needs it.
     user.name = old_name if plan.kept else DELETED_NAME
     user.email = f"deleted-{user.id}@deleted.invalid"
