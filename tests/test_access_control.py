@@ -33,6 +33,9 @@ ACCESS = {
     "practitioners.slots": PUBLIC,
     "booking.feed": PUBLIC,  # by its secret: an unknown or revoked one is a 404
     "api.create_token": PUBLIC,
+    "api.practitioner_reviews": PUBLIC,
+    "reviews.practitioner_reviews": PUBLIC,
+    "reviews.report": PUBLIC,  # anyone may report a review to the admins (CSRF and a rate limit)
     # Bearer-token API routes (tests/test_api_booking.py): a session cookie opens none of them.
     "api.revoke_token": API_TOKEN,
     "api.request_appointment": API_TOKEN,
@@ -47,6 +50,10 @@ ACCESS = {
     "api.course_book": API_TOKEN,
     "api.appointment_check_in": API_TOKEN,
     "api.course_outcomes": API_TOKEN,
+    "api.report_reaction": API_TOKEN,
+    "api.reactions": API_TOKEN,
+    "api.mark_attendance": API_TOKEN,
+    "api.write_review": API_TOKEN,
     # Courses: any logged-in user may ask; anyone but that course's patient or practitioner gets a
     # 404 (tests/test_course_pages.py has the matrix).
     "courses.courses": LOGGED_IN,
@@ -92,6 +99,11 @@ ACCESS = {
     "practice.appointment_decline": PRACTITIONER,
     "practice.appointment_cancel": PRACTITIONER,
     "practice.calendar": PRACTITIONER,
+    "safety.practice_reports": PRACTITIONER,
+    "safety.practice_report": PRACTITIONER,
+    "safety.mark_attendance": PRACTITIONER,
+    "reviews.practice_reviews": PRACTITIONER,
+    "reviews.reply": PRACTITIONER,
     "booking.new": PATIENT,
     "booking.request": PATIENT,
     "booking.appointments": PATIENT,
@@ -99,6 +111,10 @@ ACCESS = {
     "booking.cancel": PATIENT,
     "booking.reschedule": PATIENT,
     "booking.ics": PATIENT,
+    "safety.report": PATIENT,
+    "safety.report_result": PATIENT,
+    "safety.missed": PATIENT,
+    "reviews.write": PATIENT,
     "admin.overview": ADMIN,
     "admin.queue": ADMIN,
     "admin.licence": ADMIN,
@@ -110,6 +126,12 @@ ACCESS = {
     "admin.suspend": ADMIN,
     "admin.reinstate": ADMIN,
     "admin.audit": ADMIN,
+    "admin.roster_import": ADMIN,
+    "admin.board_status": ADMIN,
+    "admin.safety": ADMIN,
+    "admin.safety_close": ADMIN,
+    "admin.reviews_queue": ADMIN,
+    "admin.review_moderate": ADMIN,
 }
 
 
@@ -152,6 +174,7 @@ def _value(name: str, world) -> object:
     return {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x.y.z",
             "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
             "time_off_id": world["time_off"], "course_id": world["course"], "secret": "not-a-real-secret",
+            "report_id": 1, "review_id": 1, "action": "hide", "import_id": 1,
             "key": world["a"].photo_key, "filename": "css/site.css"}[name]
 
 
