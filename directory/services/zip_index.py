@@ -1,18 +1,25 @@
-"""The ``zipcodes`` package's bundled ZIP centroids, indexed once per process on first
-use: ZIP codes, cities (with their acceptable alternative names) and a grid for the
-nearest ZIP to a point. The records carry time zones, which is why they are used."""
+"""US ZIP centroids, indexed once per process on first use: ZIP codes, cities (with
+their acceptable alternative names) and a grid for the nearest ZIP to a point. The
+records carry time zones, which is why they are used.
+
+They come from ``directory/data/zipcodes.tsv.gz``, a table made from the pinned
+``zipcodes`` package by ``directory/data/build_zip_table.py``: it loads several times
+faster than the package. gunicorn's master loads it before forking (``directory/warmup``),
+so no worker pays for it on a patient's first search."""
 from __future__ import annotations
 
 import functools
+import gzip
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
-import zipcodes
 from geopy.distance import EARTH_RADIUS
 
+from directory.data.build_zip_table import ALIAS_SEPARATOR, COLUMNS, TABLE
 from directory.data.places import US_STATES as STATES
 from directory.services.geo_count import haversine
 
@@ -45,11 +52,24 @@ class City:
     postal_code: str | None  # only when the city has a single ZIP
 
 
+class _Record(NamedTuple):
+    """One row of the table, as ``build_zip_table.COLUMNS`` orders it."""
+    zip_code: str
+    zip_code_type: str
+    active: bool
+    city: str
+    state: str
+    lat: float
+    long: float
+    timezone: str
+    acceptable_cities: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class _Index:
     zips: dict[str, Zip]
-    cities: dict[tuple[str, str], list[dict]]   # (canonical city, state) -> its ZIP records
-    aliases: dict[tuple[str, str], list[dict]]  # the same, from acceptable_cities
+    cities: dict[tuple[str, str], list[_Record]]   # (canonical city, state) -> its ZIP records
+    aliases: dict[tuple[str, str], list[_Record]]  # the same, from acceptable_cities
     names: dict[tuple[str, str], str]           # how the data spells each key
     states_of: dict[str, list[str]]             # canonical city -> states, most ZIPs first
     grid: dict[tuple[int, int], list[Zip]]      # 1-degree cells, for the nearest ZIP
@@ -75,50 +95,67 @@ def state_code(value: str) -> str | None:
     return _STATE_CODES.get(_fold(value))
 
 
-def _centroid(records: list[dict], name: str) -> City:
-    active = [r for r in records if r["active"]] or records
-    chosen = [r for r in active if r["zip_code_type"] == "STANDARD"] or active
-    lats = [float(r["lat"]) for r in chosen]
-    lons = [float(r["long"]) for r in chosen]
+def _centroid(records: list[_Record], name: str) -> City:
+    active = [r for r in records if r.active] or records
+    chosen = [r for r in active if r.zip_code_type == "STANDARD"] or active
+    lats = [r.lat for r in chosen]
+    lons = [r.long for r in chosen]
     if max(lons) - min(lons) > 180:  # straddles the antimeridian: average on one side
         lons = [lon + 360 if lon < 0 else lon for lon in lons]
     lon = sum(lons) / len(lons)
-    zones = Counter(r["timezone"] for r in chosen if r["timezone"])  # some cities span two
-    codes = {r["zip_code"] for r in records}
-    return City(name=name, state=records[0]["state"], latitude=sum(lats) / len(lats),
+    zones = Counter(r.timezone for r in chosen if r.timezone)  # some cities span two
+    codes = {r.zip_code for r in records}
+    return City(name=name, state=records[0].state, latitude=sum(lats) / len(lats),
                 longitude=lon - 360 if lon > 180 else lon,
                 timezone=zones.most_common(1)[0][0] if zones else None,
                 postal_code=codes.pop() if len(codes) == 1 else None)
 
 
+def _records() -> list[_Record]:
+    lines = gzip.decompress(TABLE.read_bytes()).decode("utf-8").splitlines()
+    if tuple(lines[0].split("\t")) != COLUMNS:
+        raise ValueError(f"{TABLE.name}: unexpected columns; regenerate it with build_zip_table")
+    records = []
+    for line in lines[1:]:
+        code, kind, active, city, state, lat, lon, zone, aliases = line.split("\t")
+        records.append(_Record(code, kind, active == "1", city, state, float(lat), float(lon), zone,
+                               tuple(aliases.split(ALIAS_SEPARATOR)) if aliases else ()))
+    return records
+
+
 @functools.cache
 def _index() -> _Index:
     zips: dict[str, Zip] = {}
-    by_city: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_alias: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    by_city: dict[tuple[str, str], list[_Record]] = defaultdict(list)
+    by_alias: dict[tuple[str, str], list[_Record]] = defaultdict(list)
     names: dict[tuple[str, str], str] = {}
     grid: dict[tuple[int, int], list[Zip]] = defaultdict(list)
     canon = functools.cache(_canon_city)  # city names repeat across ZIPs
-    for r in zipcodes.list_all():
-        lat, lon = float(r["lat"]), float(r["long"])
-        located = r["state"] in STATES and not (lat == 0 and lon == 0)
-        z = Zip(r["zip_code"], r["city"], r["state"], lat, lon, r["timezone"], located)
+    for r in _records():
+        lat, lon = r.lat, r.long
+        located = r.state in STATES and not (lat == 0 and lon == 0)
+        z = Zip(r.zip_code, r.city, r.state, lat, lon, r.timezone, located)
         zips[z.code] = z
         if not located:
             continue
-        key = (canon(r["city"]), r["state"])
+        key = (canon(r.city), r.state)
         by_city[key].append(r)
-        names.setdefault(key, r["city"])
-        for alias in r["acceptable_cities"]:
-            alias_key = (canon(alias), r["state"])
+        names.setdefault(key, r.city)
+        for alias in r.acceptable_cities:
+            alias_key = (canon(alias), r.state)
             by_alias[alias_key].append(r)
             names.setdefault(alias_key, alias)
-        if r["timezone"]:
+        if r.timezone:
             grid[(math.floor(lat), math.floor(lon))].append(z)
     states_of: dict[str, list[str]] = defaultdict(list)
     for (city, state) in sorted(by_city, key=lambda key: -len(by_city[key])):
         states_of[city].append(state)
     return _Index(zips, dict(by_city), dict(by_alias), names, dict(states_of), dict(grid))
+
+
+def load() -> None:
+    """Build the index now rather than on first use."""
+    _index()
 
 
 def find_zip(code: str) -> Zip | None:
