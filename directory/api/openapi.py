@@ -125,6 +125,10 @@ SCHEMAS: dict[str, dict] = {
                 "Every problem found (400; 422 invalid_intake: each intake field, red_flag: each symptom)."),
                         "items": _object({"field": {"type": "string"}, "code": {"type": "string"},
                                           "message": {"type": "string"}})},
+            "suggestions": {"type": "array", "items": {"type": "string"}, "maxItems": 8, "description": (
+                "With unknown_location: what `near` may have meant, likeliest first; each is a `near` "
+                "that is found (a typo's correction, or the states that have a city given without "
+                "its state). Often empty.")},
         }, required=["code", "message"]),
     }),
 }
@@ -156,7 +160,9 @@ def _error_response(description: str) -> dict:
 SEARCH_PARAMETERS = [
     _query("near", {"type": "string", "maxLength": MAX_NEAR_LENGTH}, (
         "Where to search from: a US ZIP code (12345 or 12345-6789), \"City, ST\", \"City, State\" "
-        "or \"lat,lon\" (street addresses only when a network geocoder is configured). "
+        "or \"lat,lon\" (street addresses only when a network geocoder is configured). Search "
+        "covers the United States (states, DC and territories); Canada too when a network geocoder "
+        "is configured. A city without its state is found when one state has it. "
         "Without it every listed practitioner is returned, ordered by name.")),
     _query("radius", {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS["km"],
                       "default": DEFAULT_RADIUS},
@@ -206,7 +212,7 @@ DOCUMENT = {
                         "content": {"application/json": {"schema": _ref("SearchResults")}}},
                 "400": _error_response(
                     "A parameter is invalid (`invalid_parameter`) or `near` could not be located "
-                    "(`unknown_location`); `field` names the first parameter at fault."),
+                    "(`unknown_location`, with `suggestions`); `field` names the first parameter at fault."),
             },
         }},
         "/practitioners/{practitioner_id}": {"get": {

@@ -17,12 +17,15 @@ CACHE_CONTROL = "public, max-age=60"
 
 def _invalid(exc: InvalidSearch):
     first = exc.errors[0]
-    response = jsonify({"error": {
+    error = {
         "code": first.code,
         "message": first.message,
         "field": first.field,
         "details": [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
-    }})
+    }
+    if first.code == "unknown_location":
+        error["suggestions"] = list(first.suggestions)
+    response = jsonify({"error": error})
     response.status_code = 400
     return response
 

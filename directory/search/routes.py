@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory import presenters
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
-from directory.services import geo, search_cache, search_query
+from directory.services import geo, geocoding, search_cache, search_query
 from directory.services.geo import MAX_RADIUS
 from directory.services.search_query import FALSE_WORDS
 
@@ -109,11 +109,14 @@ def _render_index() -> tuple[str, bool]:
     args = request.args
     form = SearchForm(args)
     errors: dict[str, str] = {}
+    places_meant: list[dict] = []  # what a location that was not found may have meant
     search = None
     try:
         search = search_query.parse(args)
     except search_query.InvalidSearch as exc:
         errors = {field: _page_message(field, message) for field, message in exc.by_field().items()}
+        places_meant = [{"text": place, "url": _url_with(args, near=place, page=None)}
+                        for place in exc.suggestions("near")]
     if "near" in args and not (args.get("near") or "").strip():
         # The form was sent with an empty location box: say so rather than ignore it.
         errors["near"] = "Enter a location: a ZIP code, a city and state, or a latitude,longitude."
@@ -146,6 +149,8 @@ def _render_index() -> tuple[str, bool]:
         search=search,
         results=results,
         suggestions=suggestions,
+        places_meant=places_meant,
+        coverage=geocoding.coverage(),
         title=_title(search, results, errors),
         active_filters=sum(1 for name in FILTER_PARAMS
                            if (args.get(name) or "").strip().lower() not in ("", *FALSE_WORDS)),

@@ -8,6 +8,7 @@ faster than the package. gunicorn's master loads it before forking (``directory/
 so no worker pays for it on a patient's first search."""
 from __future__ import annotations
 
+import difflib
 import functools
 import gzip
 import math
@@ -154,8 +155,10 @@ def _index() -> _Index:
 
 
 def load() -> None:
-    """Build the index now rather than on first use."""
+    """Build the index (and what suggestions use) now rather than on first use."""
     _index()
+    _spellings()
+    _largest_cities()
 
 
 def find_zip(code: str) -> Zip | None:
@@ -176,6 +179,48 @@ def _city(key: tuple[str, str]) -> City | None:
 def states_with_city(name: str) -> list[str]:
     """The states that have a city called ``name``, the one with most ZIPs first."""
     return _index().states_of.get(_canon_city(name), [])
+
+
+@functools.cache
+def _spellings() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Canonical city names by state, and by first letter (for a city given without state)."""
+    index = _index()
+    by_state: dict[str, set[str]] = defaultdict(set)
+    for city, state in (*index.cities, *index.aliases):
+        by_state[state].add(city)
+    by_initial: dict[str, list[str]] = defaultdict(list)
+    for city in index.states_of:
+        by_initial[city[:1]].append(city)
+    return {state: sorted(cities) for state, cities in by_state.items()}, dict(by_initial)
+
+
+def similar_cities(name: str, state: str | None = None, n: int = 3) -> list[tuple[str, str]]:
+    """("Seattle", "WA") for "Seatle": spellings close to ``name`` that exist, closest first,
+    in ``state`` or else (same first letter, to keep it quick) in the state with most ZIPs."""
+    word = _canon_city(name)
+    by_state, by_initial = _spellings()
+    pool = by_state.get(state, []) if state else by_initial.get(word[:1], [])
+    index = _index()
+    found = []
+    for city in difflib.get_close_matches(word, pool, n=n, cutoff=0.8):
+        where = state or index.states_of[city][0]
+        found.append((index.names[(city, where)], where))
+    return found
+
+
+def largest_city(state: str) -> str | None:
+    """The state's city with most ZIP codes, to give as an example."""
+    return _largest_cities().get(state)
+
+
+@functools.cache
+def _largest_cities() -> dict[str, str]:
+    index = _index()
+    best: dict[str, tuple[int, str]] = {}
+    for (city, state), rows in index.cities.items():
+        if len(rows) > best.get(state, (0, ""))[0]:
+            best[state] = (len(rows), index.names[(city, state)])
+    return {state: name for state, (_count, name) in best.items()}
 
 
 def nearest_zip(lat: float, lon: float, max_km: float = NEAREST_ZIP_KM) -> Zip | None:
