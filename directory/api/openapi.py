@@ -96,7 +96,17 @@ SCHEMAS: dict[str, dict] = {
         "pages": {"type": "integer", "minimum": 1},
         "results": {"type": "array", "items": _ref("PractitionerSummary"), "maxItems": MAX_PER_PAGE},
         "links": _ref("Links"),
+        "unlicensed_state": {"oneOf": [_ref("UnlicensedState"), {"type": "null"}], "description": (
+            "Set when `near` is in a state that does not license acupuncture (Alabama, Oklahoma, "
+            "South Dakota), where no one can be listed; null elsewhere.")},
     }, required=["origin", "radius", "unit", "total", "page", "per_page", "results"]),
+    "UnlicensedState": _object({
+        "state": {"type": "string", "examples": ["AL"]},
+        "message": {"type": "string", "description": "Says why no one there is listed, for people."},
+        "nearest_licensed": {"type": "array", "items": _ref("PractitionerSummary"), "description": (
+            "When the search found no one: the nearest licensed practitioners within the largest "
+            "radius, nearest first, with their `distance` in `unit`. Empty otherwise.")},
+    }),
     "Clinic": _object({
         "id": {"type": "integer"},
         "name": _nullable("string"),

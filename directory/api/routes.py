@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from directory.api import serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
-from directory.services import geo, profiles, search_cache, search_query
+from directory.services import geo, profiles, search_cache, search_query, unlicensed_states
 from directory.services.booking_queries import parse_id
 from directory.services.search_query import InvalidSearch, SearchRequest
 
@@ -71,6 +71,7 @@ def practitioners():
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
                         page=req.page, per_page=req.per_page)
     place = req.place
+    unlicensed = unlicensed_states.explain(place, result, req.filters)
     body = {
         "origin": None if place is None else {
             "lat": place.latitude, "lon": place.longitude, "label": place.label},
@@ -83,6 +84,10 @@ def practitioners():
         "pages": result.pages,
         "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
                     for h in result.hits],
+        "unlicensed_state": None if unlicensed is None else {
+            "state": unlicensed.state, "message": unlicensed.message,
+            "nearest_licensed": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
+                                 for h in unlicensed.nearest]},
         "links": {
             "self": _link(req, req.page),
             "next": _link(req, req.page + 1)

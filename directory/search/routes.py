@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory import presenters
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
-from directory.services import geo, geocoding, search_cache, search_query
+from directory.services import geo, geocoding, search_cache, search_query, unlicensed_states
 from directory.services.geo import MAX_RADIUS
 from directory.services.search_query import FALSE_WORDS
 
@@ -129,6 +129,7 @@ def _render_index() -> tuple[str, bool]:
             getattr(form, name).data = getattr(form, name).default
 
     results = None
+    unlicensed = None
     suggestions: list[dict] = []
     if search is not None:
         form.ensure_radius_choice(f"{search.radius:g}")
@@ -140,6 +141,7 @@ def _render_index() -> tuple[str, bool]:
                                  filters=search.filters, page=search.page, per_page=search.per_page)
             if not results.hits:
                 suggestions = _suggestions(args, search)
+            unlicensed = unlicensed_states.explain(search.place, results, search.filters)
 
     html = render_template(
         "search/index.html",
@@ -150,6 +152,7 @@ def _render_index() -> tuple[str, bool]:
         results=results,
         suggestions=suggestions,
         places_meant=places_meant,
+        unlicensed=unlicensed,
         coverage=geocoding.coverage(),
         title=_title(search, results, errors),
         active_filters=sum(1 for name in FILTER_PARAMS
