@@ -14,7 +14,9 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.extensions import db
-from directory.services import geo, jurisdictions, zip_index
+from directory.services.search import nearby as geo
+from directory.services.licensing import jurisdictions
+from directory.services.geocoding import zip_index
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.services.geocoding import LocationNotFound, locate
+from directory.services.geocoding.locate import LocationNotFound, locate
 from tests.test_geocoding import nominatim, offline_app, online  # noqa: F401  (fixtures)
 from tests.test_pages import Page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from geopy.distance import great_circle
 
-from directory.services import jurisdictions
+from directory.services.licensing import jurisdictions
 from tests.factories import create_practitioner
 from tests.test_api import assert_matches
 from tests.test_pages import Page

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from directory import create_app
 from directory.data import build_zip_table
 from directory.extensions import db
-from directory.services import zip_index
+from directory.services.geocoding import zip_index
 from directory.warmup import warm
 from tests.conftest import make_config
 

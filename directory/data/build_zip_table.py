@@ -3,7 +3,7 @@
     python -m directory.data.build_zip_table
 
 Run it after changing the ``zipcodes`` pin in requirements.txt and commit the file it
-writes. The app reads the table (``services/zip_index``) instead of the package, because
+writes. The app reads the table (``services/geocoding/zip_index``) instead of the package, because
 the package parses its whole data set on every first use (about 0.6 s per process),
 where the table loads in a fraction of that. ``tests/test_zip_table.py`` fails while the
 committed table and the installed package disagree.
