@@ -117,7 +117,7 @@ def _index_build() -> dict[str, float]:
     """Seconds to build the ZIP index in a new interpreter: from the package, from the table."""
     code = {  # (import, then the timed statement)
         "zipcodes package (reading its records only)": ("import zipcodes", "zipcodes.list_all()"),
-        "shipped table (records and the whole index)": ("from directory.services import zip_index",
+        "shipped table (records and the whole index)": ("from directory.services.geocoding import zip_index",
                                                         "zip_index.load()"),
     }
     spent = {}

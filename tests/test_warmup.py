@@ -30,7 +30,7 @@ def test_the_shipped_zip_table_is_what_the_pinned_zipcodes_package_holds():
 
 
 def test_the_zip_index_answers_from_the_table_without_importing_the_zipcodes_package():
-    code = ("import sys; from directory.services import zip_index as z; z.load(); "
+    code = ("import sys; from directory.services.geocoding import zip_index as z; z.load(); "
             "assert z.find_zip('94110').city == 'San Francisco'; sys.exit('zipcodes' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=120).returncode == 0
 
