@@ -8,6 +8,7 @@ from directory.api.openapi import document
 from directory.errors.handlers import json_error
 from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
+from directory.services.reviews import reviews
 from directory.services.search import profiles
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
@@ -75,6 +76,8 @@ def practitioners():
                         page=req.page, per_page=req.per_page)
     place = req.place
     unlicensed = unlicensed_states.explain(place, result, req.filters)
+    nearest = unlicensed.nearest if unlicensed is not None else []
+    rated = reviews.summaries([h.practitioner.id for h in [*result.hits, *nearest]])
     body = {
         "origin": None if place is None else {
             "lat": place.latitude, "lon": place.longitude, "label": place.label},
@@ -85,12 +88,12 @@ def practitioners():
         "page": result.page,
         "per_page": result.per_page,
         "pages": result.pages,
-        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
+        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance, rated.get(h.practitioner.id))
                     for h in result.hits],
         "unlicensed_state": None if unlicensed is None else {
             "state": unlicensed.state, "message": unlicensed.message,
-            "nearest_licensed": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
-                                 for h in unlicensed.nearest]},
+            "nearest_licensed": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance,
+                                                     rated.get(h.practitioner.id)) for h in nearest]},
         "links": {
             "self": _link(req, req.page),
             "next": _link(req, req.page + 1)
@@ -110,7 +113,7 @@ def practitioner(practitioner_id: str):
     if found is None:
         return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
-                                          found.shown_clinic, found.shown_licence))
+                                          found.shown_clinic, found.shown_licence, reviews.summary(found_id)))
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
+from directory.services.reviews import reviews
 from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
 from directory.services.geocoding import locate as geocoding
@@ -153,6 +154,7 @@ def _render_index() -> tuple[str, bool]:
         error_list=_ordered_errors(errors),
         search=search,
         results=results,
+        ratings=reviews.summaries([hit.practitioner.id for hit in results.hits]) if results else {},
         suggestions=suggestions,
         places_meant=places_meant,
         unlicensed=unlicensed,
