@@ -236,7 +236,6 @@ def test_zip_code_from_another_state_is_refused(client, me):
     ({"city": ""}, "city", "Enter the town or city."),
     ({"jurisdiction": ""}, "jurisdiction", "Choose the state or province."),
     ({"jurisdiction": "US-ZZ"}, "jurisdiction", "from the list"),
-    ({"jurisdiction": "CA-ON", "postal_code": "94110"}, "postal_code", "like K1A 0B1"),
     ({"phone": "call me"}, "phone", "Use only digits"),
     ({"phone": "555"}, "phone", "with area code"),
 ])
@@ -247,10 +246,22 @@ def test_invalid_clinic_fields(client, me, overrides, field, message):
     assert clinic_count() == 0
 
 
-def test_canadian_clinic_without_a_network_geocoder_gets_a_clear_message(client, me):
+def test_a_canadian_clinic_is_refused_while_search_covers_only_the_united_states(client, me):
     page = page_of(client.post("/practice/clinics/new", data={
         **CLINIC, "city": "Toronto", "jurisdiction": "CA-ON", "postal_code": "m5v2t6"}), 400)
-    assert "outside the US need a network geocoder" in page.text
+    assert page.by_id("jurisdiction-error")
+    assert ("Patients can search only for places in the United States here, so they could not find a "
+            "clinic in Canada") in page.text
+    assert clinic_count() == 0
+
+
+def test_with_a_network_geocoder_search_finds_canada_so_a_canadian_clinic_gets_its_postal_code_checked(
+        app, client, me):
+    app.config.update(GEOCODER="nominatim", NOMINATIM_DOMAIN="127.0.0.1:9")  # never reached
+    page = page_of(client.post("/practice/clinics/new", data={
+        **CLINIC, "city": "Toronto", "jurisdiction": "CA-ON", "postal_code": "94110"}), 400)
+    assert page.by_id("postal_code-error")
+    assert "like K1A 0B1" in page.text
     assert clinic_count() == 0
 
 

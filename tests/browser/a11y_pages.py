@@ -62,6 +62,10 @@ def visitor(w: Walk, world: World, app: Flask) -> None:
     w.visit("/?near=94110&page=99", "search: past the last page of results")
     w.visit("/?near=00000&min_years=lots", "search: unknown ZIP and a bad filter", status=200)
     expect(page.get_by_role("alert")).to_contain_text("There is a problem with your search")
+    w.visit("/?near=Seatle,+WA", "search: a misspelt city, with the place meant")
+    expect(page.get_by_role("navigation", name="Search instead near")).to_contain_text("Seattle, WA")
+    w.visit("/?near=Birmingham,+AL", "search: a state that does not license acupuncture")
+    expect(page.locator("#unlicensed-state")).to_contain_text("Alabama does not license")
 
     profile = f"/practitioners/{world.practitioner_id}"
     w.visit(profile, "profile: free times to request")

@@ -122,6 +122,10 @@ def locate(details: ClinicDetails) -> geocoding.Place:
     if details.country == "US" and details.region in US_STATES:
         _check_us_zip(details.region, details.postal_code)
     elif details.country == "CA" and details.region in CANADIAN_PROVINCES:
+        if "CA" not in geocoding.searched_countries():
+            # Patients could never find it: search has no Canadian places without a network geocoder.
+            raise ClinicError("Patients can search only for places in the United States here, so they "
+                              "could not find a clinic in Canada. Choose a US state.", "region")
         if not CA_POSTAL_RE.fullmatch(details.postal_code):
             raise ClinicError("Enter a postal code like K1A 0B1.", "postal_code")
     else:
