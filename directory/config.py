@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 GEOCODERS = ("offline", "nominatim")
 SEARCH_SPATIAL_MODES = ("auto", "on", "off")
@@ -49,6 +50,21 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def _public_base_url(raw: str, production: bool) -> str:
+    url = raw.strip().rstrip("/")
+    if not url:
+        if production:
+            raise RuntimeError("PUBLIC_BASE_URL must be set when MERIDIAN_ENV=production, e.g. "
+                               "https://meridian.example: links in emails (password resets) are built "
+                               "from it, never from the Host header a client sends")
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_BASE_URL must be an http(s) address such as https://meridian.example, "
+                           f"not {raw!r}")
+    return url
 
 
 def _intake_keys(instance_path: Path, production: bool) -> list[str]:
@@ -178,7 +194,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
         "GEOCODER": geocoder,
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
-        "PUBLIC_BASE_URL": settings["PUBLIC_BASE_URL"].rstrip("/"),
+        "PUBLIC_BASE_URL": _public_base_url(settings["PUBLIC_BASE_URL"], production),
         "INTAKE_KEYS": _intake_keys(path, production),
         # The port decides the TLS mode unless it is set explicitly.
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), port == 465),

@@ -1,17 +1,20 @@
 """Small helpers shared by the HTML blueprints."""
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Response, current_app
+from flask import Response, after_this_request, current_app
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
 from directory.auth.events import email_hash
 from directory.extensions import limiter
 from directory.services import links
+
+log = logging.getLogger(__name__)
 
 TOO_MANY = "Too many attempts from your connection. Please wait a few minutes and try again."
 
@@ -76,3 +79,21 @@ def external_url(endpoint: str, **values) -> str:
     url = links.external_url(endpoint, **values)
     assert url is not None  # there is always a request here
     return url
+
+
+def after_answer(work: Callable[..., object], *args) -> None:
+    """Run ``work(*args)`` once this request's answer has been sent (when the server closes
+    the response), in an app context of its own: the client cannot time it."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                work(*args)
+            except Exception:
+                log.exception("%s after answering failed", getattr(work, "__name__", "work"))
+
+    @after_this_request
+    def attach(response: Response) -> Response:
+        response.call_on_close(run)
+        return response

@@ -23,12 +23,12 @@ from directory.auth.forms import (
     SignupForm,
 )
 from directory.models import Role, User
-from directory.services import accounts
+from directory.services import accounts, links
 from directory.web import (
     ConfirmForm,
     account_guess_limit,
+    after_answer,
     config_limit,
-    external_url,
     form_errors,
     safe_next,
 )
@@ -129,13 +129,19 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        sent = accounts.request_password_reset(
-            form.email.data, lambda token: external_url("auth.reset_password", token=token))
-        events.record("reset_requested" if sent else "reset_requested_unknown", email=form.email.data)
+        # Finding an account, signing its token and queuing its mail take longer than finding
+        # none: all of it happens after the answer, which is the same for every address.
+        after_answer(_send_reset, form.email.data, links.base_url(), request.remote_addr)
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.forgot_password"))
     errors = form_errors(form)
     return render_template("auth/forgot.html", form=form, errors=errors), 400 if errors else 200
+
+
+def _send_reset(email: str, base: str, ip: str | None) -> None:
+    sent = accounts.request_password_reset(
+        email, lambda token: links.external_url("auth.reset_password", base=base, token=token))
+    events.record("reset_requested" if sent else "reset_requested_unknown", email=email, ip=ip)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
