@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Response, after_this_request, current_app
+from flask import Response, after_this_request, current_app, g
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
@@ -67,11 +67,24 @@ def config_limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"], error_message=TOO_MANY)
 
 
-def account_guess_limit(email_of: Callable[[], str], failed: Callable[[Response], bool]):
-    """20 failed password guesses an hour per account, from any address: counted by a hash
-    of the email the client names, and only for answers ``failed`` says were refused."""
-    return limiter.limit("20 per hour", key_func=lambda: "login-email:" + email_hash(email_of()),
-                         methods=["POST"], error_message=TOO_MANY, deduct_when=failed)
+# Failed password checks an account tolerates an hour, from any address, shared by every way
+# of presenting its password (web login, POST /api/v1/tokens, password and email change):
+# budgets of their own would add up.
+ACCOUNT_GUESS_LIMIT = "20 per hour"
+
+
+def account_guess_limit(email_of: Callable[[], str]):
+    """Counts a request against the account ``email_of()`` names (by a hash of the email) when
+    the view called password_refused(); refuses every way in once the budget is spent."""
+    return limiter.shared_limit(ACCOUNT_GUESS_LIMIT, scope="account-password-guesses",
+                                key_func=lambda: "login-email:" + email_hash(email_of()),
+                                methods=["POST"], error_message=TOO_MANY,
+                                deduct_when=lambda _response: g.get("password_refused", False))
+
+
+def password_refused() -> None:
+    """The password this request presented was wrong: spend one of the account's guesses."""
+    g.password_refused = True
 
 
 def external_url(endpoint: str, **values) -> str:

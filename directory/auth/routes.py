@@ -30,6 +30,7 @@ from directory.web import (
     after_answer,
     config_limit,
     form_errors,
+    password_refused,
     safe_next,
 )
 
@@ -87,7 +88,7 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @config_limit("LOGIN_RATE_LIMIT")
-@account_guess_limit(lambda: request.form.get("email", ""), failed=lambda response: response.status_code != 302)
+@account_guess_limit(lambda: request.form.get("email", ""))
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or home_for(current_user))
@@ -102,6 +103,7 @@ def login():
             events.record("login", user=user)
             return redirect(safe_next(form.next.data) or home_for(user))
         events.record("login_failed", email=form.email.data)
+        password_refused()
         errors["password"] = LOGIN_FAILED
     errors = {**form_errors(form), **errors}
     status = 400 if errors else 200
