@@ -13,7 +13,7 @@ from directory.models import ListingState, Practitioner, Role
 from directory.practice import bp
 from directory.practice.forms import ListingForm, PhotoForm, ProfileForm
 from directory.services import listing_status, photos, practice, profiles
-from directory.web import ConfirmForm, form_errors
+from directory.web import ConfirmForm, config_limit, form_errors
 
 
 @bp.before_request
@@ -107,6 +107,7 @@ def _photo_page(practitioner: Practitioner, form: PhotoForm, errors: dict[str, s
 
 
 @bp.route("/photo", methods=["GET", "POST"])
+@config_limit("PHOTO_RATE_LIMIT")  # each upload is decoded: up to ~110 MB for a second
 def photo():
     practitioner = current_practitioner()
     form = PhotoForm()
