@@ -20,7 +20,7 @@ DEFAULT_DAYS = 14
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ID_PATTERN = re.compile(r"[0-9]{1,12}")
 KINDS = [k.value for k in AppointmentKind]
-# The intake, the deepest body, is an object of lists: 2 levels below the body.
+# The deepest field a request has (an intake's safety answers) is 3 levels down.
 MAX_DEPTH = 8
 _NO_BODY = object()
 _CACHE_KEY = "meridian.api_json"
