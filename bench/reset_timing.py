@@ -29,7 +29,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
 from directory.models import Role, User  # noqa: E402
-from directory.services.passwords import hash_password  # noqa: E402
+from directory.services.accounts.passwords import hash_password  # noqa: E402
 
 KNOWN, UNKNOWN = "rosa@example.com", "nobody@example.com"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import OutboxMessage
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 from tests.helpers_auth import login_as
 
 PASSWORD = "first password of mine"

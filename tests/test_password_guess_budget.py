@@ -6,7 +6,7 @@ import pytest
 
 from directory.extensions import db
 from directory.models import Role, User
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 from tests.helpers_auth import login_as
 
 PASSWORD = "a decent password 77"

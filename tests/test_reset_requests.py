@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from directory.extensions import db
 from directory.models import OutboxMessage
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from directory.models._types import utcnow
 from tests.api_contract import bearer, error_code
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as
-from directory.services import api_tokens
+from directory.services.accounts import api_tokens
 
 SURROGATE = "\ud800"
 INTAKE = {"reason": "Aching lower back", "pain_duration": "over_1_year", "pain_score": 6,

@@ -11,7 +11,7 @@ from flask import jsonify, request
 
 from directory.models import AppointmentKind
 from directory.security import encodable
-from directory.services.profiles import MAX_ID
+from directory.services.search.profiles import MAX_ID
 
 # An intake is a few thousand characters at most; nothing the API takes comes close.
 MAX_BODY_BYTES = 64 * 1024

@@ -23,7 +23,8 @@ from directory.auth.forms import (
     SignupForm,
 )
 from directory.models import Role, User
-from directory.services import accounts, links
+from directory.services import links
+from directory.services.accounts import users as accounts
 from directory.web import (
     ConfirmForm,
     account_guess_limit,

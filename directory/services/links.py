@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, url_for
 from werkzeug.routing import BuildError
 
 
@@ -30,8 +30,10 @@ def base_url() -> str | None:
         return configured.rstrip("/")
     if not has_request_context():
         return None
-    if _loopback(request.host):
-        return request.url_root.rstrip("/")
+    # url_for reads the request's scheme and Host header (no `request` in a service).
+    parts = urlsplit(url_for("static", filename="", _external=True))
+    if _loopback(parts.netloc):
+        return f"{parts.scheme}://{parts.netloc}"
     return "http://localhost"
 
 
