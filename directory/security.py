@@ -90,7 +90,8 @@ def _refuse_unstorable_text() -> None:
 def printable(value):
     """Jinja's finalize: text stored before unencodable input was refused (a lone surrogate)
     is shown with U+FFFD in its place instead of failing the whole page."""
-    if isinstance(value, str) and not encodable(value):
+    # A scan, not an encode: this runs for every {{ }} of every page.
+    if isinstance(value, str) and _SURROGATE.search(value):
         fixed = _SURROGATE.sub("\ufffd", value)
         return Markup(fixed) if isinstance(value, Markup) else fixed
     return value
