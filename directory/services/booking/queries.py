@@ -15,6 +15,7 @@ from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus, Practitioner, User
 from directory.models._types import as_utc
 from directory.services import audit
+from directory.services.booking import attendance
 from directory.services.booking.transactions import now_utc as _now
 from directory.services.search.profiles import MAX_ID
 
@@ -54,11 +55,12 @@ def patient_deadline(appointment: Appointment) -> datetime | None:
 
 
 def shown_status(appointment: Appointment, now: datetime | None = None) -> AppointmentStatus:
-    """A request whose hold has lapsed is expired, even before the expiry job has run."""
+    """A request whose hold has lapsed is expired, even before the expiry job has run; a
+    confirmed visit nobody marked is completed 48 hours after its end (attendance.outcome)."""
     if (appointment.status is AppointmentStatus.REQUESTED and appointment.hold_expires_at is not None
             and as_utc(appointment.hold_expires_at) <= _now(now)):
         return AppointmentStatus.EXPIRED
-    return appointment.status
+    return attendance.outcome(appointment, now) or appointment.status
 
 
 def patient_may_change(appointment: Appointment, now: datetime | None = None) -> bool:

@@ -24,6 +24,7 @@ from directory.models.search import reindex
 from directory.models.search_generation import mark_search_changed
 from directory.services.demo.generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
                                                npi_check_digit)
+from directory.services.demo import visits
 from directory.services.demo.places import geography
 from directory.services.accounts.passwords import hash_password
 
@@ -76,6 +77,8 @@ def seed(count: int, seed: int, *, today: date | None = None, batch_size: int = 
     started = time.perf_counter()
     today = today or date.today()
     accounts, admin_id = ensure_demo_accounts(today)
+    users = _demo_users()
+    visits.ensure(users["patient"], users["practitioner"], DEMO_PASSWORD)
     generator = DemoGenerator(random.Random(seed), today, admin_id, _taken(), geography())
     ids = _next_ids()
     first_id = ids.practitioner
