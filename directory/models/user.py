@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     # Part of every session's identity: bumping it ends every session of this account
     # (logout, password change), even copies of the cookie made before.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Inside every email-change link and moved on by each change: a link works once, even
+    # after the address changes back to the one it was issued for.
+    email_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
