@@ -136,7 +136,7 @@ def _kind(kind) -> AppointmentKind:
 
 def _clinic(practitioner: Practitioner, clinic_id: int) -> Clinic:
     clinic = db.session.get(Clinic, clinic_id)
-    if clinic is None or clinic.practitioner_id != practitioner.id:
+    if clinic is None or clinic.practitioner_id != practitioner.id or clinic.archived_at is not None:
         raise InvalidSlot("That clinic is not one of this practitioner's.")
     return clinic
 
