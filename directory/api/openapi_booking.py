@@ -130,6 +130,14 @@ SCHEMAS: dict[str, dict] = {
             "Null in every other status.")},
         "decline_message": {"type": ["string", "null"], "description": "The practitioner's message, "
                                                                        "when declined."},
+        "replaces": {"type": ["integer", "null"], "description": (
+            "On a request to move a confirmed appointment: that appointment's id. It stays confirmed (both "
+            "slots held) until this request is confirmed, which releases (cancels) it in the same step; "
+            "if this request is declined, expires or is cancelled, it stays confirmed. Null for any other "
+            "appointment.")},
+        "replaced_by": {"type": ["integer", "null"], "description": (
+            "A confirmed appointment the patient asked to move: the id of the request waiting to "
+            "replace it. Null when no move is waiting.")},
         "links": _ref("AppointmentLinks"),
     }, description="Never includes the intake."),
     "AppointmentList": _object({"appointments": {"type": "array", "items": _ref("Appointment"),
@@ -281,11 +289,13 @@ PATHS: dict[str, dict] = {
          "413": TOO_LARGE})},
     "/appointments/{appointment_id}/confirm": {"post": _action(
         "confirmAppointment", "Confirm a request (its practitioner)",
-        "Only while requested and its hold has not expired.", None,
+        "Only while requested and its hold has not expired. Confirming a request whose `replaces` is set "
+        "also cancels that appointment, in the same transaction; both sides are emailed.", None,
         {"403": _json("Error", "Only practitioner accounts (`forbidden`).")})},
     "/appointments/{appointment_id}/decline": {"post": _action(
         "declineAppointment", "Decline a request with a message (its practitioner)",
-        "Only while requested. The message is sent to the patient.", _body("DeclineRequest"),
+        "Only while requested. The message is sent to the patient. Declining a request whose `replaces` "
+        "is set leaves that appointment confirmed.", _body("DeclineRequest"),
         {"400": INVALID, "403": _json("Error", "Only practitioner accounts (`forbidden`)."), "413": TOO_LARGE})},
 }
 

@@ -15,6 +15,8 @@ from directory.services import booking, scheduling
 # The words for times and visit kinds are shared with the emails and calendar files.
 from directory.services.booking import (kinds_allowed, parse_id, patient_may_change,  # noqa: F401
                                         shown_status)
+# A move waiting beside a confirmed visit, for the pages that say so.
+from directory.services.booking_replacement import kept_original, waiting_replacement  # noqa: F401
 from directory.services.calendar_files import KIND_LABELS, clock, day_label, local, when  # noqa: F401
 from directory.services.schedule_view import zone_label  # noqa: F401  (used by the templates)
 

@@ -55,12 +55,15 @@ def _refused(found: Appointment, exc: booking.BookingError):
 @bp.post("/appointments/<int:appointment_id>/confirm")
 def appointment_confirm(appointment_id: int):
     found = views.practitioners_appointment(appointment_id, _me())
+    replaced = views.kept_original(found)
     try:
         booking.confirm(found, practitioner_user=_me())
     except booking.BookingError as exc:
         return _refused(found, exc)
-    return _after(found, f"Confirmed: {found.patient.name}, {views.when(found.starts_at, found.clinic.timezone)}. "
-                         "We have emailed the patient.")
+    released = (f" Their earlier visit, {views.when(replaced.starts_at, replaced.clinic.timezone)}, is released."
+                if replaced is not None else "")
+    return _after(found, f"Confirmed: {found.patient.name}, {views.when(found.starts_at, found.clinic.timezone)}."
+                         f"{released} We have emailed the patient.")
 
 
 @bp.post("/appointments/<int:appointment_id>/decline")
