@@ -243,3 +243,26 @@ def test_the_pages_say_the_confirmed_visit_stands_until_the_move_is_confirmed(cl
     login_as(client, practitioner.user)
     inbox = " ".join(client.get("/practice/appointments").get_data(as_text=True).split())
     assert "Confirming it releases that visit; declining it, or letting it lapse, keeps that visit booked." in inbox
+
+
+def test_the_web_move_and_its_confirmation_say_what_happened(client, practitioner, ada):
+    original, new = _real_time_world(practitioner, ada)
+    login_as(client, ada)
+    later = as_utc(new.starts_at) + timedelta(minutes=75)
+    response = client.post(f"/appointments/{original.id}/reschedule", follow_redirects=True,
+                           data={"clinic": str(new.clinic_id), "start": later.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    said = " ".join(response.get_data(as_text=True).split())
+    assert "Your confirmed time stays booked until Mei Lin confirms the new one; if they decline or do not " \
+           "answer, you keep it." in said
+    db.session.expire_all()
+    latest = max(appointments(), key=lambda a: a.id)
+    assert (latest.replaces_id, latest.status) == (original.id, S.REQUESTED)
+    assert [a.status for a in appointments()[:2]] == [S.CONFIRMED, S.CANCELLED]  # the visit, the older move
+
+    login_as(client, practitioner.user)
+    page = " ".join(client.get(f"/practice/appointments/{latest.id}").get_data(as_text=True).split())
+    assert "Confirming it releases that visit" in page
+    response = client.post(f"/practice/appointments/{latest.id}/confirm", follow_redirects=True)
+    assert "Their earlier visit, " in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [a.status for a in appointments()] == [S.CANCELLED, S.CANCELLED, S.CONFIRMED]
