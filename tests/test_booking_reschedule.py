@@ -11,7 +11,10 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.models import AppointmentStatus, AuditEvent
 from directory.models._types import as_utc
-from directory.services import booking, booking_replacement, booking_reschedule
+from directory.services.booking import replacement as booking_replacement
+from directory.services.booking import reschedule as booking_reschedule
+from directory.services.booking import jobs as booking_jobs
+from directory.services.booking import requests as booking
 from tests.api_contract import bearer, call
 from tests.booking_fixtures import (NEXT_THURSDAY, NOW, appointments, local, open_every_day, outbox,
                                     overlapping_active_pairs, patient, practitioner_with_hours, request)
@@ -116,7 +119,7 @@ def test_declining_the_move_keeps_the_original_confirmed_and_tells_both_sides(co
 def test_a_move_nobody_answers_lapses_and_the_original_stays(confirmed, ada):
     new = _move(confirmed, ada, 14)
     mails = len(outbox())
-    assert booking.expire_holds(now=as_utc(new.hold_expires_at)) == 1
+    assert booking_jobs.expire_holds(now=as_utc(new.hold_expires_at)) == 1
     _refreshed(confirmed, new)
     assert (new.status, confirmed.status) == (S.EXPIRED, S.CONFIRMED)
     to_patient, to_practitioner = _mail_since(mails)
@@ -216,7 +219,7 @@ def _real_time_world(practitioner, ada):
 
 def test_the_api_links_the_move_and_its_confirmed_visit_and_confirming_releases_it(client, practitioner, ada):
     original, new = _real_time_world(practitioner, ada)
-    from directory.services import api_tokens
+    from directory.services.accounts import api_tokens
     as_ada, as_mei = bearer(api_tokens.create_token(ada)[0]), bearer(api_tokens.create_token(practitioner.user)[0])
     body = call(client, "GET", f"/api/v1/appointments/{original.id}", 200, headers=as_ada)
     assert (body["status"], body["replaced_by"], body["replaces"]) == ("confirmed", new.id, None)

@@ -11,7 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, Clinic, OutboxMessage, Role
-from directory.services import booking, geo, practice, profiles, scheduling
+from directory.services.booking import requests as booking
+from directory.services.search import nearby as geo
+from directory.services.practice import editing as practice
+from directory.services.search import profiles
+from directory.services.booking import scheduling
 from tests.booking_fixtures import INTAKE, open_every_day
 from tests.factories import add_clinic, create_practitioner, create_user
 from tests.helpers_auth import login_as

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from directory.auth.access import current_practitioner, own_or_404
-from directory.booking import views
 from directory.models import Clinic, Practitioner
 from directory.practice import bp
 from directory.practice.forms import ClinicForm
-from directory.services import listing_status, practice
+from directory.services.search import listing_status
+from directory.services.practice import editing as practice
 from directory.web import ConfirmForm, form_errors
 
 # The service names the model's fields; the form chooses state and country together.
@@ -53,7 +53,7 @@ def _clinic_form(practitioner: Practitioner, clinic: Clinic | None):
     errors = {**form_errors(form), **errors}
     status = 409 if affected else 400 if errors else 200
     return render_template("practice/clinic_form.html", form=form, errors=errors, clinic=clinic,
-                           affected=affected, v=views), status
+                           affected=affected), status
 
 
 @bp.route("/clinics/new", methods=["GET", "POST"])
@@ -87,5 +87,5 @@ def clinic_delete(clinic_id: int):
     shown = clinic.id in status.shown_clinic_ids
     return render_template("practice/clinic_delete.html", clinic=clinic, form=ConfirmForm(formdata=None),
                            shown=shown, last_shown=shown and len(status.shown_clinics) == 1, errors=errors,
-                           appointments=practice.open_appointments(clinic), archive=practice.has_history(clinic),
-                           v=views), 409 if errors else 200
+                           appointments=practice.open_appointments(clinic),
+                           archive=practice.has_history(clinic)), 409 if errors else 200
