@@ -131,13 +131,11 @@ SCHEMAS: dict[str, dict] = {
         "decline_message": {"type": ["string", "null"], "description": "The practitioner's message, "
                                                                        "when declined."},
         "replaces": {"type": ["integer", "null"], "description": (
-            "On a request to move a confirmed appointment: that appointment's id. It stays confirmed (both "
-            "slots held) until this request is confirmed, which releases (cancels) it in the same step; "
-            "if this request is declined, expires or is cancelled, it stays confirmed. Null for any other "
-            "appointment.")},
-        "replaced_by": {"type": ["integer", "null"], "description": (
-            "A confirmed appointment the patient asked to move: the id of the request waiting to "
-            "replace it. Null when no move is waiting.")},
+            "On a request to move a confirmed appointment: that one's id. It stays confirmed (both slots held) "
+            "until this request is confirmed, which cancels it in the same step; declined, expired or "
+            "cancelled, it stays confirmed.")},
+        "replaced_by": {"type": ["integer", "null"], "description": "On a confirmed appointment: the move "
+                                                                    "request waiting to replace it."},
         "links": _ref("AppointmentLinks"),
     }, description="Never includes the intake."),
     "AppointmentList": _object({"appointments": {"type": "array", "items": _ref("Appointment"),

@@ -118,8 +118,7 @@ def _hold_until(practitioner: Practitioner, start: datetime, now: datetime,
                 replaces: Appointment | None = None) -> datetime:
     hold = min(now + timedelta(hours=current_app.config["HOLD_HOURS"]),
                start - timedelta(hours=practitioner.min_notice_hours or 0))
-    # A move must be answered before the visit it would replace begins: after that there is
-    # nothing left to release, and the patient keeps (or has had) the visit they had.
+    # A move is answered before the visit it would replace begins, or the patient keeps that visit.
     return hold if replaces is None else min(hold, as_utc(replaces.starts_at))
 
 
