@@ -124,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     from directory.booking import bp as booking_bp
     from directory.practice import bp as practice_bp
     from directory.practitioners.routes import bp as practitioners_bp
+    from directory.reviews import bp as reviews_bp
+    from directory.safety import bp as safety_bp
     from directory.search.routes import bp as search_bp
 
     app.register_blueprint(search_bp)
@@ -132,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practitioners_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(safety_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -8,6 +8,7 @@ from flask import Flask
 from directory.booking import display
 from directory.services import presenters
 from directory.services.booking import calendar_files, queries, replacement, schedule_view
+from directory.services.safety import triage
 
 GLOBALS = {
     # words for places, dates, money and licences
@@ -32,6 +33,8 @@ GLOBALS = {
     "kept_original": replacement.kept_original,
     "STATUS_LABELS": display.STATUS_LABELS,
     "iso_utc": display.iso_utc,
+    # words for reaction reports
+    "TRIAGE_LABELS": triage.LEVEL_LABELS,
 }
 
 

@@ -1,4 +1,4 @@
-"""`flask appointments ...`: the cron jobs (expire, remind) and intake key rotation."""
+"""`flask appointments ...`: the cron jobs (expire, remind and safety check-ins) and intake key rotation."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,7 @@ from directory.models import Appointment
 from directory.models.encrypted import current_fernet
 from directory.services.accounts import api_tokens
 from directory.services.booking import jobs as booking_jobs
+from directory.services.safety import checkins as safety_checkins
 
 appointments_group = click.Group("appointments", help="Appointment holds, reminders and intake encryption.")
 
@@ -37,12 +38,15 @@ def expire_command() -> None:
 @appointments_group.command("remind")
 @with_appcontext
 def remind_command() -> None:
-    """Email patients about confirmed appointments starting within the next 24 hours, once each.
+    """Email patients about confirmed appointments starting within the next 24 hours, and the
+    safety check-in a day after each attended visit; each once.
 
     Run it from cron, e.g. every 15 minutes."""
     require_table("appointment")
     count = booking_jobs.send_reminders()
     click.echo(f"Sent {count} reminder{'' if count == 1 else 's'}.")
+    checkins = safety_checkins.send_due()
+    click.echo(f"Sent {checkins} safety check-in{'' if checkins == 1 else 's'}.")
 
 
 @appointments_group.command("rotate-intake-keys")

@@ -99,6 +99,11 @@ class Appointment(db.Model):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Attendance: the practitioner marks attended (completed) or no-show; unmarked 48 hours
+    # after the end it counts as attended unless the patient said they did not come.
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    patient_missed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    safety_checkin_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

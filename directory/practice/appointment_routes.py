@@ -13,8 +13,10 @@ from directory.practice import bp
 from directory.services.booking import requests as booking
 from directory.services.booking import calendar_files
 from directory.services.booking import queries as booking_queries
-from directory.services.booking import intake
+from directory.services.booking import attendance, intake
 from directory.services.booking import replacement as booking_replacement
+from directory.services.safety import reports as safety_reports
+from directory.safety.forms import AttendanceForm
 from directory.web import external_url, form_errors
 
 
@@ -35,6 +37,8 @@ def _detail(practitioner: Practitioner, found: Appointment, *, decline_form=None
     answers = booking_queries.read_intake(found, reader=_me())
     return render_template("practice/appointment.html", practitioner=practitioner, appointment=found,
                            answers=answers, labels=intake, errors=errors or {},
+                           patient_reports=safety_reports.for_practitioner(practitioner.id, patient_id=found.patient_id),
+                           may_mark=attendance.may_mark(found), attendance_form=AttendanceForm(formdata=None),
                            decline_form=decline_form or DeclineForm(formdata=None),
                            cancel_form=cancel_form or CancelForm(formdata=None)), status
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_login import current_user
 
 from directory.services import presenters
+from directory.services.reviews import reviews
 from directory.booking import display as booking_display
 from directory.extensions import db
 from directory.models import AppointmentKind, Practitioner
@@ -37,7 +38,8 @@ def profile(practitioner_id: int):
     return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=found.clinics, licences=licences,
                            certifications=found.certifications,
-                           slot_groups=slot_groups, kind=kind, kinds=kinds)
+                           slot_groups=slot_groups, kind=kind, kinds=kinds,
+                           rating=reviews.summary(practitioner.id))
 
 
 def _chosen_kind(kinds: list[AppointmentKind]) -> AppointmentKind | None:
