@@ -2,6 +2,9 @@
 a missing row afterwards, and ids are never handed out twice."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
@@ -10,7 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from directory.extensions import db
 from tests.test_migrations import empty_app  # noqa: F401  (the fixture)
 
-BEFORE = "0005searchgeneration"
+BEFORE = "0005searchgeneration"  # the rows below fit this schema
+MIGRATION = Path(__file__).parents[1] / "migrations" / "versions" / "0007_booking_integrity.py"
+# The revision 0007 follows (the chain is re-ordered as work merges): the snapshot is taken there.
+PREVIOUS = re.search(r"^down_revision = '([^']+)'", MIGRATION.read_text(), re.M).group(1)
 AT = "'2026-03-10 17:00:00+00'"
 
 ROWS = [
@@ -62,6 +68,7 @@ def _fill() -> None:
 def test_upgrading_a_database_with_data_keeps_every_row_and_every_link(empty_app):
     upgrade(revision=BEFORE)
     _fill()
+    upgrade(revision=PREVIOUS)
     before = _everything()
 
     upgrade()
