@@ -11,6 +11,7 @@ from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, AuditEvent, CheckIn, CourseStatus
 from directory.services.booking import jobs as booking_jobs
 from directory.services.booking import requests as booking
+from directory.services.booking import reschedule
 from directory.services.courses import cadence, checkins, jobs, outcomes, plans, review, series
 from tests import factories
 from tests.booking_fixtures import LA, NOW, outbox, patient, request
@@ -140,7 +141,7 @@ def test_a_rescheduled_session_stays_the_same_session_of_the_course(app):
     _, someone, _, course = setup()
     created = book(course, someone)
     target = cadence.propose_times(course, now=NOW)[1].alternatives[0].start
-    moved = booking.reschedule(created[1], patient=someone, new_start=target, now=NOW)
+    moved = reschedule.reschedule(created[1], patient=someone, new_start=target, now=NOW)
     assert (moved.course_id, moved.course_session) == (course.id, 2)
 
 
@@ -281,3 +282,12 @@ def test_the_progress_sentence_says_the_change_in_plain_words():
     assert outcomes.sentence(result) == (
         "Your pain is 3 points (43%) lower than when you started — a meaningful improvement. "
         "Daily activities are 1 point easier on average — not yet a meaningful change.")
+
+
+def test_a_waiting_new_time_does_not_stand_in_for_the_confirmed_session_it_would_replace(app):
+    _, someone, _, course = setup()
+    created = book(course, someone)
+    target = cadence.propose_times(course, now=NOW)[1].alternatives[0].start
+    moved = reschedule.reschedule(created[1], patient=someone, new_start=target, now=NOW)
+    assert moved.status is AppointmentStatus.REQUESTED
+    assert series.booked_sessions(course)[2].id == created[1].id

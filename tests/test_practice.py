@@ -340,22 +340,27 @@ def test_a_clinic_with_upcoming_appointments_is_not_deleted(client, me):
     assert confirm.find("a", href="/practice/appointments")
     assert not confirm.find("form", action=url)
 
-    refused = page_of(client.post(url), 400)
-    assert ("Mission (San Francisco, CA) has 2 upcoming appointments requested or confirmed. "
-            "Decline or cancel them before deleting the clinic.") in refused.text
+    refused = page_of(client.post(url), 409)
+    assert ("Mission (San Francisco, CA) has 2 upcoming appointments requested or confirmed, booked at this "
+            "address and time zone. Decline or cancel them (the patient is emailed each time) before removing "
+            "the clinic") in refused.text
     assert clinic_count() == 1
     assert db.session.scalar(select(func.count()).select_from(Appointment)) == 3
 
 
-def test_a_clinic_whose_appointments_are_over_or_cancelled_can_be_deleted(client, me):
+def test_a_clinic_whose_appointments_are_over_or_cancelled_is_archived_not_deleted(client, me):
     clinic = add_clinic(me, name="Mission")
     db.session.commit()
     _appointment(clinic, AppointmentStatus.CONFIRMED, -timedelta(days=2))  # seen already
     _appointment(clinic, AppointmentStatus.DECLINED, timedelta(days=2))
     confirm = page_of(client.get(f"/practice/clinics/{clinic.id}/delete"))
     assert "upcoming appointment" not in confirm.text
+    assert "it is archived rather than deleted" in confirm.text
     assert client.post(f"/practice/clinics/{clinic.id}/delete").status_code == 302
-    assert clinic_count() == 0
+    assert clinic_count() == 1
+    db.session.refresh(clinic)
+    assert clinic.archived_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == 2
 
 
 def test_a_clinic_without_a_name_is_named_by_its_place_once(client, me):

@@ -1,7 +1,7 @@
 """Account security: an email version that makes every email-change link single-use
 
 Revision ID: 0008accountsecurity
-Revises: 0005searchgeneration
+Revises: 0007bookingintegrity
 Create Date: 2026-12-07 10:15:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008accountsecurity'
-down_revision = '0005searchgeneration'
+down_revision = '0007bookingintegrity'
 branch_labels = None
 depends_on = None
 

@@ -50,7 +50,14 @@ def booked_sessions(course: Course) -> dict[int, Appointment]:
         Appointment.course_id == course.id,
         Appointment.status.in_((*ACTIVE_STATUSES, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)))
         .order_by(Appointment.course_session, Appointment.starts_at))
-    return {a.course_session: a for a in found}
+    booked: dict[int, Appointment] = {}
+    for appointment in found:
+        # A new time waiting to replace a confirmed session does not stand in for it until
+        # the practitioner confirms the move (which cancels the original).
+        waiting = appointment.replaces_id is not None and appointment.status is AppointmentStatus.REQUESTED
+        if appointment.course_session not in booked or not waiting:
+            booked[appointment.course_session] = appointment
+    return booked
 
 
 def sessions_of(course: Course) -> list[Appointment]:
