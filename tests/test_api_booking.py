@@ -17,7 +17,7 @@ from directory.api import idempotency
 from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, IdempotentRequest, ListingState, Role
 from directory.services.accounts import api_tokens
-from directory.services.booking import scheduling
+from directory.services.booking import availability
 from tests.api_contract import bearer, call, check, error_code
 from tests.booking_fixtures import seen_before
 from tests.helpers_auth import login_as
@@ -33,7 +33,7 @@ HEALTH_WORDS = ["Aching", "Herniated", "Ibuprofen", "needle_fear"]
 
 def open_every_day(practitioner) -> None:
     for clinic in practitioner.clinics:
-        scheduling.set_weekly_hours(clinic, {day: [(time(9), time(17))] for day in range(7)})
+        availability.set_weekly_hours(clinic, {day: [(time(9), time(17))] for day in range(7)})
 
 
 def token_for(user) -> dict:

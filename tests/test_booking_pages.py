@@ -15,6 +15,7 @@ from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AuditEvent, ListingState,
                               Role)
 from directory.services.booking import requests as booking
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from directory.services.accounts.passwords import hash_password
 from directory.web import TOO_MANY
@@ -36,7 +37,7 @@ CLEAN_INTAKE = {"reason": "Sciatica on the left", "pain_duration": "over_1_year"
 
 def open_hours(practitioner, start: time = time(8), end: time = time(18)) -> None:
     for clinic in practitioner.clinics:
-        scheduling.set_weekly_hours(clinic, {day: [(start, end)] for day in range(7)})
+        availability.set_weekly_hours(clinic, {day: [(start, end)] for day in range(7)})
 
 
 def iso(moment: datetime) -> str:

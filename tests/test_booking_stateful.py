@@ -31,6 +31,7 @@ from directory.services.booking import requests as booking
 from directory.services.booking import jobs as booking_jobs
 from directory.services.booking import queries as booking_queries
 from directory.services.booking import reschedule as booking_reschedule
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from tests.booking_fixtures import INTAKE, NOW, local, practitioner_with_hours, seen_before
 from tests.booking_fixtures import patient as new_patient
@@ -55,14 +56,14 @@ class BookingMachine(RuleBasedStateMachine):
         self.now = START
         self.steps = 0
         practitioner = create_practitioner(clinics=[{}, NYC] if two_clinics else [{}])
-        scheduling.update_settings(practitioner, initial_minutes=60, follow_up_minutes=follow_up,
+        availability.update_settings(practitioner, initial_minutes=60, follow_up_minutes=follow_up,
                                    buffer_minutes=buffer, min_notice_hours=notice, horizon_days=HORIZON_DAYS)
         san_francisco = {day: [(time(9), time(11)), (time(11, 30), time(13))] for day in range(6)}
         san_francisco[6] = [(time(0, 30), time(4))]  # across the clocks' jump on 8 March
-        scheduling.set_weekly_hours(practitioner.clinics[0], san_francisco)
+        availability.set_weekly_hours(practitioner.clinics[0], san_francisco)
         if two_clinics:
             # 12:00-17:00 in New York is 09:00-14:00 in San Francisco: both clinics offer the same hours.
-            scheduling.set_weekly_hours(practitioner.clinics[1], {day: [(time(12), time(17))] for day in range(5)})
+            availability.set_weekly_hours(practitioner.clinics[1], {day: [(time(12), time(17))] for day in range(5)})
         self.practitioner_id, self.buffer = practitioner.id, timedelta(minutes=buffer)
         self.patient_ids = [create_user(role=Role.PATIENT).id for _ in range(patients)]
         db.session.commit()
