@@ -19,13 +19,14 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import (Boolean, Connection, Date, Float, ForeignKey, Index, Integer, String,
-                        delete, event, insert, inspect, select, update)
+from sqlalchemy import (Boolean, ColumnElement, Connection, Date, Float, ForeignKey, Index, Integer, Row,
+                        String, delete, event, insert, inspect, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.extensions import db
-from directory.models.licence import Licence, VerificationState
-from directory.models.practitioner import Clinic, ListingState, Practitioner
+from directory.models import listing
+from directory.models.licence import Licence
+from directory.models.practitioner import Clinic, Practitioner
 
 # Width of the longitude stripes that let a B-tree index answer a 2-D bounding box:
 # a search reads a handful of (stripe, latitude-range) slices instead of a whole
@@ -106,14 +107,16 @@ class SearchCell(db.Model):
     lead_entries: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def listed_on(today: date) -> ColumnElement[bool]:
+    """Index rows that still list on ``today``: a row holds every other part of the listing
+    rule (``models.listing``) as of its build, and the licence's expiry for this one."""
+    return SearchEntry.expires_on >= today
+
+
 def build_entries(connection: Connection, practitioner_ids: list[int],
                   today: date | None = None) -> list[dict]:
-    """Index rows for the given practitioners under the listing rule (DESIGN §3).
-
-    A clinic is indexed when its practitioner is listed and holds a verified licence
-    for the clinic's own jurisdiction that has not expired; the latest-expiring such
-    licence is the one shown.
-    """
+    """Index rows for the given practitioners: one per clinic the listing rule shows
+    (``models.listing``), under the latest-expiring licence that lists it."""
     today = today or date.today()
     if not practitioner_ids:
         return []
@@ -122,34 +125,27 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
             select(Practitioner.id, Practitioner.display_name, Practitioner.years_chronic_pain,
                    Practitioner.accepting_new_patients, Practitioner.techniques,
                    Practitioner.languages)
-            .where(Practitioner.id.in_(practitioner_ids),
-                   Practitioner.listing_state == ListingState.LISTED))
+            .where(Practitioner.id.in_(practitioner_ids), listing.is_published_sql()))
     }
     if not practitioners:
         return []
-    best: dict[tuple[int, str], tuple[date, int]] = {}
-    for lic in connection.execute(
-            select(Licence.id, Licence.practitioner_id, Licence.jurisdiction, Licence.expires_on)
-            .where(Licence.practitioner_id.in_(list(practitioners)),
-                   Licence.verification_state == VerificationState.VERIFIED,
-                   Licence.is_licence.is_(True),  # a certification never lists
-                   Licence.expires_on >= today)):
-        key = (lic.practitioner_id, lic.jurisdiction.upper())
-        if key not in best or lic.expires_on > best[key][0]:
-            best[key] = (lic.expires_on, lic.id)
-    entries: list[dict] = []
-    for clinic in connection.execute(
+    # Every (clinic, licence that lists it) pair; the clinic keeps the latest-expiring one.
+    best: dict[int, Row] = {}
+    for pair in connection.execute(
             select(Clinic.id, Clinic.practitioner_id, Clinic.latitude, Clinic.longitude,
-                   Clinic.country, Clinic.region)
+                   Licence.id.label("licence_id"), Licence.expires_on)
+            .join(Licence, listing.licence_lists_clinic_sql(today))
             .where(Clinic.practitioner_id.in_(list(practitioners)))):
-        licence = best.get((clinic.practitioner_id, f"{clinic.country}-{clinic.region}".upper()))
-        if licence is None:
-            continue
+        kept = best.get(pair.id)
+        if kept is None or (pair.expires_on, -pair.licence_id) > (kept.expires_on, -kept.licence_id):
+            best[pair.id] = pair
+    entries: list[dict] = []
+    for clinic in best.values():
         p = practitioners[clinic.practitioner_id]
         entries.append({
-            "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": licence[1],
+            "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": clinic.licence_id,
             "latitude": clinic.latitude, "longitude": clinic.longitude,
-            "lon_bucket": lon_bucket(clinic.longitude), "expires_on": licence[0],
+            "lon_bucket": lon_bucket(clinic.longitude), "expires_on": clinic.expires_on,
             "cell": cell_of(clinic.latitude, clinic.longitude),
             "sort_name": p.display_name.lower(), "years_chronic_pain": p.years_chronic_pain or 0,
             "accepting_new_patients": bool(p.accepting_new_patients),

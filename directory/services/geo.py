@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, SearchEntry
-from directory.models.search import LON_BUCKETS, lon_bucket
+from directory.models.search import LON_BUCKETS, listed_on, lon_bucket
 from directory.services.geo_spatial import sphere_box, uses_spatial_index
 from directory.services.geo_count import count_all, count_practitioners
 
@@ -115,7 +115,7 @@ def distance_expression(lat: float, lon: float, unit: str, lead: bool = False) -
 
 
 def _filter_conditions(filters: Filters, today: date) -> list[ColumnElement[bool]]:
-    conditions = [SearchEntry.expires_on >= today]
+    conditions = [listed_on(today)]
     if filters.technique:
         conditions.append(SearchEntry.techniques_key.contains(f"|{filters.technique.lower()}|"))
     if filters.language:
