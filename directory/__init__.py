@@ -13,7 +13,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from directory import config as settings
 from directory import mailer, security
 from directory.extensions import csrf, db, limiter, login_manager, migrate
-from directory.models.search_spatial import include_in_autogenerate
 from directory.services import search_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +61,7 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     include_object=include_in_autogenerate)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -10,7 +10,6 @@ from directory.appointment_commands import appointments_group
 from directory.cli_support import require_table
 from directory.licence_admin_commands import licences_group  # the group, with every licences command
 from directory.mail_commands import mail_group
-from directory.search_commands import search_group
 from directory.services import demo
 
 
@@ -20,7 +19,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(licences_group)
     app.cli.add_command(appointments_group)
-    app.cli.add_command(search_group)
 
 
 @click.command("seed-demo")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from directory.data.vocabulary import LANGUAGES, TECHNIQUES, language_name, technique_slug
 from directory.services import geocoding
-from directory.services.geo import MAX_RADIUS, UNITS, Filters
+from directory.services.geo import MAX_RADIUS, UNITS
+from directory.services.geo_area import Filters
 
 DEFAULT_RADIUS = 25.0
 DEFAULT_PER_PAGE = 20
