@@ -64,10 +64,15 @@ def clinic_is_shown(practitioner: Practitioner, clinic: Clinic, today: date) -> 
 
 
 def clinic_is_shown_sql(today: date) -> ColumnElement[bool]:
-    """A condition on Clinic rows."""
+    """A condition on Clinic rows (the enclosing query may join Practitioner or Licence too)."""
     return and_(
-        exists(select(Practitioner.id).where(Practitioner.id == Clinic.practitioner_id, is_published_sql())),
-        exists(select(Licence.id).where(licence_lists_clinic_sql(today))))
+        exists(select(Practitioner.id).where(Practitioner.id == Clinic.practitioner_id, is_published_sql())
+               .correlate_except(Practitioner)),
+        _licence_lists_it(today))
+
+
+def _licence_lists_it(today: date) -> ColumnElement[bool]:
+    return exists(select(Licence.id).where(licence_lists_clinic_sql(today)).correlate_except(Licence))
 
 
 def shown_clinics(practitioner: Practitioner, today: date) -> list[Clinic]:
@@ -83,5 +88,5 @@ def is_listed(practitioner: Practitioner, today: date) -> bool:
 def is_listed_sql(today: date) -> ColumnElement[bool]:
     """A condition on Practitioner rows."""
     return and_(is_published_sql(), exists(
-        select(Clinic.id).where(Clinic.practitioner_id == Practitioner.id,
-                                exists(select(Licence.id).where(licence_lists_clinic_sql(today))))))
+        select(Clinic.id).where(Clinic.practitioner_id == Practitioner.id, _licence_lists_it(today))
+        .correlate_except(Clinic)))
