@@ -5,7 +5,7 @@
 
 For each size: a fresh database (a SQLite file in a temporary directory, or the given
 URL with ALL ITS TABLES DROPPED), the schema, the demo seed (the same function as
-`flask seed-demo`), then `directory.services.geo.search` latency over origins weighted
+`flask seed-demo`), then `directory.services.search.nearby.search` latency over origins weighted
 towards dense cities (radius 25 mi, first page of 20), in-process with an app context,
 after a warm-up. Side by side, on a sample of the same origins, a naive search that
 loads every listed clinic and computes geopy's great-circle distance to each in Python.
@@ -36,7 +36,8 @@ from sqlalchemy import func, inspect, select, text  # noqa: E402
 from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
 from directory.models import Clinic, Practitioner, SearchEntry, listing  # noqa: E402
-from directory.services import demo, geo  # noqa: E402
+from directory.services.demo import seed as demo  # noqa: E402
+from directory.services.search import nearby as geo  # noqa: E402
 
 RADIUS_MI = 25.0
 PER_PAGE = 20

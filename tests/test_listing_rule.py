@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Clinic, ListingState, Practitioner, SearchEntry, VerificationState, listing
-from directory.services import geo
+from directory.services.search import nearby as geo
 from tests.conftest import clear_database
 from tests.factories import create_practitioner
 
