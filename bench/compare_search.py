@@ -68,10 +68,11 @@ def worker(checkout: str, database: str, task: str, origins_file: str, size: int
         # One search per line read: the index of the origin to search from.
         for line in sys.stdin:
             origin = tuple(points["measured"][int(line)])
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             page = search(origin, radius=25.0, unit="mi", per_page=20)
+            cpu = (time.process_time() - started_cpu) * 1000
             elapsed = (time.perf_counter() - started) * 1000
-            print(json.dumps([elapsed, page.total, [hit.practitioner.id for hit in page.hits]]), flush=True)
+            print(json.dumps([elapsed, cpu, page.total, [hit.practitioner.id for hit in page.hits]]), flush=True)
             db.session.remove()
         db.engine.dispose()
 
@@ -108,16 +109,21 @@ def compare_size(checkouts: dict[str, Path], size: int, args, tmp: Path) -> dict
     points = origins(args.origins + WARM_UP, args.seed)
     origins_file = tmp / "origins.json"
     origins_file.write_text(json.dumps({"warm": points[:WARM_UP], "measured": points[WARM_UP:]}))
-    databases = {name: tmp / f"{name}-{size}.db" for name in checkouts}
+    databases = {name: tmp / f"{name}-{size}-{args.seed}.db" for name in checkouts}
     seeded = {}
     for name, checkout in checkouts.items():
+        if databases[name].exists():  # --workdir: seeded by an earlier run of the same checkouts
+            seeded[name] = json.loads(databases[name].with_suffix(".json").read_text())
+            continue
         print(f"[{size:,}] seeding {name}...", file=sys.stderr, flush=True)
         seeded[name] = _seed(checkout, str(databases[name]), "seed", str(origins_file), str(size), str(args.seed))
+        databases[name].with_suffix(".json").write_text(json.dumps(seeded[name]))
     # Both workers stay up; they search in turn, one origin each, the first alternating, so
     # whatever else the machine is doing at that moment weighs on both alike.
     workers = {name: _start(checkout, str(databases[name]), "serve", str(origins_file), str(size),
                             str(args.seed)) for name, checkout in checkouts.items()}
     timings: dict[str, list[float]] = {name: [] for name in checkouts}
+    cpu_timings: dict[str, list[float]] = {name: [] for name in checkouts}
     answers: dict[str, list] = {name: [] for name in checkouts}
     order = list(checkouts)
     try:
@@ -125,8 +131,9 @@ def compare_size(checkouts: dict[str, Path], size: int, args, tmp: Path) -> dict
             print(f"[{size:,}] round {round_number + 1} of {args.rounds}", file=sys.stderr, flush=True)
             for index in range(args.origins):
                 for name in order if (index + round_number) % 2 == 0 else reversed(order):
-                    elapsed, total, ids = _search(workers[name], index)
+                    elapsed, cpu, total, ids = _search(workers[name], index)
                     timings[name].append(elapsed)
+                    cpu_timings[name].append(cpu)
                     if round_number == 0:
                         answers[name].append([total, ids])
     finally:
@@ -136,20 +143,24 @@ def compare_size(checkouts: dict[str, Path], size: int, args, tmp: Path) -> dict
     first, second = order
     agree = sum(a == b for a, b in zip(answers[first], answers[second]))
     return {"size": size, "listed": seeded[first]["listed"], "origins": args.origins, "rounds": args.rounds,
-            "agree": agree, **{name: {p: round(percentile(timings[name], n), 2) for p, n in
-                                      (("p50", 50), ("p95", 95), ("p99", 99))} for name in checkouts}}
+            "agree": agree, **{name: {f"{kind}_{p}": round(percentile(values[name], n), 2)
+                                      for kind, values in (("wall", timings), ("cpu", cpu_timings))
+                                      for p, n in (("p50", 50), ("p95", 95), ("p99", 99))} for name in checkouts}}
 
 
 def markdown(results: list[dict], machine: str) -> str:
-    lines = ["| size | before p50 | p95 | p99 | after p50 | p95 | p99 | after/before p95 | same answers |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| size | time | before p50 | p95 | p99 | after p50 | p95 | p99 | after/before p95 | same answers |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         b, a = r["before"], r["after"]
-        lines.append(f"| {r['size']:,} | {b['p50']:.2f} ms | {b['p95']:.2f} ms | {b['p99']:.2f} ms | "
-                     f"{a['p50']:.2f} ms | {a['p95']:.2f} ms | {a['p99']:.2f} ms | {a['p95'] / b['p95']:.2f} | "
-                     f"{r['agree']}/{r['origins']} |")
+        for kind in ("cpu", "wall"):
+            lines.append(f"| {r['size']:,} | {kind} | {b[kind + '_p50']:.2f} ms | {b[kind + '_p95']:.2f} ms | "
+                         f"{b[kind + '_p99']:.2f} ms | {a[kind + '_p50']:.2f} ms | {a[kind + '_p95']:.2f} ms | "
+                         f"{a[kind + '_p99']:.2f} ms | {a[kind + '_p95'] / b[kind + '_p95']:.2f} | "
+                         f"{r['agree']}/{r['origins']} |")
     lines += ["", f"{results[0]['origins']} origins x {results[0]['rounds']} rounds per checkout, the two "
-              "checkouts taking turns origin by origin. " + machine]
+              "checkouts taking turns origin by origin; cpu: the worker's CPU time (SQLite runs in it), "
+              "which time spent waiting for a busy machine's CPU does not inflate; wall: elapsed. " + machine]
     return "\n".join(lines)
 
 
@@ -166,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--origins", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the seeded databases here and reuse them on later runs (same checkouts only)")
     args = parser.parse_args(argv)
     for checkout in (args.before, args.after):
         if not (checkout / "directory" / "__init__.py").is_file():
@@ -175,8 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     checkouts = {"before": args.before.resolve(), "after": args.after.resolve()}
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="meridian-compare-") as tmp:
-        results = [compare_size(checkouts, size, args, Path(tmp)) for size in sizes]
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        results = [compare_size(checkouts, size, args, args.workdir) for size in sizes]
+    else:
+        with tempfile.TemporaryDirectory(prefix="meridian-compare-") as tmp:
+            results = [compare_size(checkouts, size, args, Path(tmp)) for size in sizes]
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
     machine = (f"Machine: {cpu}, {os.cpu_count()} cores; Python {sys.version.split()[0]}; SQLite; load average "
