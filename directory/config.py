@@ -102,6 +102,8 @@ def defaults() -> dict:
         "MAIL_USERNAME": "",
         "MAIL_PASSWORD": "",
         "MAIL_FROM": "Meridian <no-reply@meridian.localhost>",
+        # A mailbox people read: emails and the privacy page send questions here, never to MAIL_FROM.
+        "SUPPORT_EMAIL": "support@meridian.localhost",
         "MAIL_TIMEOUT_SECONDS": 10.0,
         "MAIL_SEND_AFTER_COMMIT": True,
         "PUBLIC_BASE_URL": "",
@@ -113,6 +115,8 @@ def defaults() -> dict:
         "CANCEL_CUTOFF_HOURS": 24,        # patients cancel or reschedule online until then
         "API_TOKEN_HOURS": 24 * 30,
         "BOOKING_RATE_LIMIT": "10 per minute;60 per hour",
+        # Per account: an export decrypts every intake the patient wrote.
+        "EXPORT_RATE_LIMIT": "3 per hour;10 per day",
         "LOG_LEVEL": "INFO",
         # Per-process memory for finished search answers (services.search_cache); 0 turns it off.
         "SEARCH_CACHE_MB": 32.0,
@@ -127,7 +131,7 @@ FROM_ENVIRONMENT = (
     "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "RESET_RATE_LIMIT", "BOOKING_RATE_LIMIT", "PUBLIC_BASE_URL",
     "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
-    "MAIL_SEND_AFTER_COMMIT", "SEARCH_CACHE_MB",
+    "MAIL_SEND_AFTER_COMMIT", "SEARCH_CACHE_MB", "SUPPORT_EMAIL", "EXPORT_RATE_LIMIT",
 )
 # Folders that default to instance/ (create_app fills them in when unset).
 FOLDERS_FROM_ENVIRONMENT = ("MAIL_FILE_DIR", "PHOTO_DIR")

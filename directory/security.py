@@ -34,6 +34,14 @@ def _secure_headers(response: Response) -> Response:
     return response
 
 
+def retry_after_only_when_refused(response: Response) -> Response:
+    # Flask-Limiter sets Retry-After on every answer (its window's reset); on a 201 or a 200 it
+    # reads as "come back later" to clients that honour it. It means that only on 429 and 503.
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def _refuse_nul_characters() -> None:
     # No form field has a use for U+0000, PostgreSQL cannot store it in text, and it
     # slips past validators that check for other control characters. (Query strings

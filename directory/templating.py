@@ -8,6 +8,7 @@ from flask import Flask
 from directory.booking import display
 from directory.services import presenters
 from directory.services.booking import calendar_files, queries, schedule_view
+from directory.services.safety import triage
 
 GLOBALS = {
     # words for places, dates, money and licences
@@ -30,6 +31,8 @@ GLOBALS = {
     "patient_may_change": queries.patient_may_change,
     "STATUS_LABELS": display.STATUS_LABELS,
     "iso_utc": display.iso_utc,
+    # words for reaction reports
+    "TRIAGE_LABELS": triage.LEVEL_LABELS,
 }
 
 

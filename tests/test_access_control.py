@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, ListingState,
+from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, Course, ListingState,
                               Practitioner, Role, TimeOff)
 from tests import factories
 from tests.helpers_auth import login_as
@@ -21,6 +21,8 @@ PATIENT, API_TOKEN = "patient", "api-token"
 ACCESS = {
     "static": PUBLIC,
     "search.index": PUBLIC,
+    "legal.privacy": PUBLIC,
+    "legal.terms": PUBLIC,
     "health.healthz": PUBLIC,
     "practitioners.profile": PUBLIC,
     "practitioners.photo": PUBLIC,
@@ -39,6 +41,20 @@ ACCESS = {
     "api.appointment_cancel": API_TOKEN,
     "api.appointment_confirm": API_TOKEN,
     "api.appointment_decline": API_TOKEN,
+    "api.course_create": API_TOKEN,
+    "api.course": API_TOKEN,
+    "api.course_proposal": API_TOKEN,
+    "api.course_book": API_TOKEN,
+    "api.appointment_check_in": API_TOKEN,
+    "api.course_outcomes": API_TOKEN,
+    # Courses: any logged-in user may ask; anyone but that course's patient or practitioner gets a
+    # 404 (tests/test_course_pages.py has the matrix).
+    "courses.courses": LOGGED_IN,
+    "courses.propose": LOGGED_IN,
+    "courses.course": LOGGED_IN,
+    "courses.book": LOGGED_IN,
+    "courses.check_in": LOGGED_IN,
+    "courses.decide": LOGGED_IN,
     "auth.signup": ANONYMOUS,
     "auth.login": ANONYMOUS,
     "auth.forgot_password": ANONYMOUS,
@@ -48,6 +64,9 @@ ACCESS = {
     "account.change_password": LOGGED_IN,
     "account.change_email": LOGGED_IN,
     "account.confirm_email": LOGGED_IN,
+    "account.export": PATIENT,
+    "account.close": PATIENT,
+    "account.close_confirmed": PATIENT,
     "practice.dashboard": PRACTITIONER,
     "practice.listing": PRACTITIONER,
     "practice.profile": PRACTITIONER,
@@ -113,9 +132,15 @@ def build_world() -> dict:
     time_off = TimeOff(practitioner_id=a.id, starts_at=start + timedelta(days=3),
                        ends_at=start + timedelta(days=4), note="Away")
     db.session.add_all([appointment, time_off])
+    db.session.flush()
+    course = Course(practitioner_id=a.id, patient_id=patient.id, clinic_id=a.clinics[0].id,
+                    origin_appointment_id=appointment.id, sessions=10, weeks=7, review_after=5,
+                    plan={"goals": ["Walking"], "advice": ""})
+    db.session.add(course)
     db.session.commit()
     return {"a": a, "b": b, "patient": patient, "other_patient": other_patient, "admin": admin,
-            "a_clinic": a.clinics[0].id, "appointment": appointment.id, "time_off": time_off.id}
+            "a_clinic": a.clinics[0].id, "appointment": appointment.id, "time_off": time_off.id,
+            "course": course.id}
 
 
 @pytest.fixture
@@ -126,7 +151,7 @@ def world(app):
 def _value(name: str, world) -> object:
     return {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x.y.z",
             "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
-            "time_off_id": world["time_off"], "secret": "not-a-real-secret",
+            "time_off_id": world["time_off"], "course_id": world["course"], "secret": "not-a-real-secret",
             "key": world["a"].photo_key, "filename": "css/site.css"}[name]
 
 

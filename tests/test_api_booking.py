@@ -557,11 +557,13 @@ def test_a_session_cookie_opens_no_token_route(app, client, world, requested):
              and r.endpoint not in PUBLIC_API]
     assert {r.endpoint for r in rules} == {
         "api.revoke_token", "api.request_appointment", "api.appointments", "api.appointment",
-        "api.appointment_cancel", "api.appointment_confirm", "api.appointment_decline"}
+        "api.appointment_cancel", "api.appointment_confirm", "api.appointment_decline",
+        "api.course_create", "api.course", "api.course_proposal", "api.course_book",
+        "api.appointment_check_in", "api.course_outcomes"}
     for user in (world["alice"], world["doc"].user):
         login_as(client, user)
         for rule in rules:
-            url = rule.rule.replace("<appointment_id>", str(requested["id"]))
+            url = rule.rule.replace("<appointment_id>", str(requested["id"])).replace("<course_id>", "1")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 response = client.open(url, method=method, json={"message": "No", **request_body(
                     world["doc"], a_slot(client, world["doc"], day_offset=6))})

@@ -95,3 +95,7 @@ def confirm_email(token: str):
             flash(f"Your email address is now {change.new_email}.", "success")
         return redirect(url_for("account.settings"))
     return render_template("account/email_confirm.html", form=form, new_email=change.new_email)
+
+
+# The data export and closing the account (patients) add their routes to ``bp``.
+from directory.account import data_routes  # noqa: E402,F401

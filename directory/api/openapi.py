@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from directory.api import openapi_booking
+from directory.api import openapi_booking, openapi_courses, openapi_safety
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
 from directory.services.search.nearby import MAX_RADIUS
 from directory.services.search.query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
@@ -75,10 +75,11 @@ SCHEMAS: dict[str, dict] = {
         "techniques": {**SLUGS, "description": "Technique slugs: " + ", ".join(TECHNIQUES) + "."},
         "languages": {"type": "array", "items": {"type": "string"}},
         "accepting_new_patients": {"type": "boolean"},
+        "rating": _ref("Rating"),
         "profile_url": {"type": "string", "format": "uri", "description": "The public profile page."},
         "api_url": {"type": "string", "format": "uri", "description": "This practitioner in the API."},
     }, required=["id", "name", "credentials", "distance", "location", "licence", "years_chronic_pain",
-                 "techniques", "languages", "accepting_new_patients", "profile_url"]),
+                 "techniques", "languages", "accepting_new_patients", "rating", "profile_url"]),
     "Links": _object({
         "self": {"type": "string", "format": "uri"},
         "next": _nullable("string", format="uri"),
@@ -232,7 +233,11 @@ DOCUMENT = {
 
 # The booking API (tokens, slots, appointments) is described in its own module.
 SCHEMAS.update(openapi_booking.SCHEMAS)
+SCHEMAS.update(openapi_safety.SCHEMAS)
 DOCUMENT["paths"].update(openapi_booking.PATHS)
+DOCUMENT["paths"].update(openapi_safety.PATHS)
+SCHEMAS.update(openapi_courses.SCHEMAS)
+DOCUMENT["paths"].update(openapi_courses.PATHS)
 DOCUMENT["components"]["securitySchemes"] = openapi_booking.SECURITY_SCHEMES
 
 

@@ -7,6 +7,7 @@ from directory.api import bp, serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
 from directory.services.search import nearby as geo
+from directory.services.reviews import reviews
 from directory.services.search import profiles
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
@@ -70,6 +71,7 @@ def practitioners():
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
                         page=req.page, per_page=req.per_page)
     place = req.place
+    rated = reviews.summaries([h.practitioner.id for h in result.hits])
     body = {
         "origin": None if place is None else {
             "lat": place.latitude, "lon": place.longitude, "label": place.label},
@@ -80,7 +82,7 @@ def practitioners():
         "page": result.page,
         "per_page": result.per_page,
         "pages": result.pages,
-        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
+        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance, rated.get(h.practitioner.id))
                     for h in result.hits],
         "links": {
             "self": _link(req, req.page),
@@ -101,7 +103,7 @@ def practitioner(practitioner_id: str):
     if found is None:
         return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
-                                          found.shown_clinic, found.shown_licence))
+                                          found.shown_clinic, found.shown_licence, reviews.summary(found_id)))
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 

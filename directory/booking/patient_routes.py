@@ -15,7 +15,9 @@ from directory.models._types import as_utc, utcnow
 from directory.services.booking import requests as booking
 from directory.services.booking import calendar_files
 from directory.services.booking import queries as booking_queries
-from directory.services.booking import intake
+from directory.services.booking import attendance, intake
+from directory.services.reviews import reviews
+from directory.services.safety import reports as safety_reports
 from directory.services.search import profiles
 from directory.services.booking import scheduling
 from directory.web import ConfirmForm, form_errors
@@ -46,6 +48,10 @@ def appointment(appointment_id: int):
     answers = booking_queries.read_intake(found, reader=_me())
     return render_template("booking/appointment.html", appointment=found, answers=answers,
                            labels=intake, may_change=booking_queries.patient_may_change(found),
+                           may_report=safety_reports.may_report(found, _me()),
+                           reaction_reports=safety_reports.for_appointment(found),
+                           may_review=reviews.may_review(found, _me()),
+                           may_say_missed=attendance.may_say_missed(found),
                            cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
 
@@ -60,7 +66,7 @@ def cancel(appointment_id: int):
         problem = _why_unchangeable(found, hours)
     elif form.validate_on_submit():
         try:
-            booking.cancel(found, by=_me(), reason=form.reason.data)
+            booking.cancel(found, by=_me(), reason=form.reason.data or "")
         except booking.BookingError as exc:
             problem = exc.message
         else:

@@ -94,6 +94,17 @@ class Appointment(db.Model):
     rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Attendance: the practitioner marks attended (completed) or no-show; unmarked 48 hours
+    # after the end it counts as attended unless the patient said they did not come.
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    patient_missed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    safety_checkin_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A session of a treatment course (numbered 1..N); None for an ordinary visit.
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="SET NULL", use_alter=True), index=True)
+    course_session: Mapped[int | None] = mapped_column(SmallInteger)
+    # When the one nudge for a missed course check-in went out.
+    checkin_nudged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

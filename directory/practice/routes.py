@@ -15,6 +15,7 @@ from directory.services import photos
 from directory.services.search import listing_status
 from directory.services.practice import editing as practice
 from directory.services.search import profiles
+from directory.services.booking import queries as booking_queries
 from directory.web import ConfirmForm, form_errors
 
 
@@ -44,7 +45,8 @@ def _status_page(practitioner: Practitioner, *, refusal: practice.ListingRefused
                  code: int = 200):
     status = listing_status.listing_status(practitioner)
     return render_template("practice/dashboard.html", practitioner=practitioner, status=status,
-                           refusal=refusal, listing_form=ListingForm(formdata=None)), code
+                           agenda=booking_queries.agenda(practitioner), refusal=refusal,
+                           listing_form=ListingForm(formdata=None)), code
 
 
 @bp.get("")

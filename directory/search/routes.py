@@ -6,6 +6,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
+from directory.services.reviews import reviews
 from directory.services.search import nearby as geo
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
@@ -146,6 +147,7 @@ def _render_index() -> tuple[str, bool]:
         error_list=_ordered_errors(errors),
         search=search,
         results=results,
+        ratings=reviews.summaries([hit.practitioner.id for hit in results.hits]) if results else {},
         suggestions=suggestions,
         title=_title(search, results, errors),
         active_filters=sum(1 for name in FILTER_PARAMS

@@ -1,7 +1,7 @@
 """Search index: lead becomes is_primary (the practitioner's primary clinic); no cube index
 
 Revision ID: 0006searchprimary
-Revises: 0005searchgeneration
+Revises: 0012safetyreviews
 Create Date: 2026-12-07 10:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006searchprimary'
-down_revision = '0005searchgeneration'
+down_revision = '0012safetyreviews'
 branch_labels = None
 depends_on = None
 

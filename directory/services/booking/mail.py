@@ -83,6 +83,8 @@ def confirmed(appointment: Appointment) -> None:
 def declined(appointment: Appointment) -> None:
     has_message = bool(appointment.decline_message)
     _send(appointment, to_patient=True, template="appointment_declined", has_message=has_message,
+          times_link=external_url("practitioners.profile", practitioner_id=appointment.practitioner_id,
+                                  kind=appointment.kind.value),
           subject=f"{appointment.practitioner.display_name} cannot see you at {short_time(appointment)}")
     _send(appointment, to_patient=False, template="appointment_declined", has_message=has_message,
           subject=f"You declined {first_name(appointment.patient.name)}'s request for {short_time(appointment)}")
@@ -114,6 +116,10 @@ def rescheduled(old: Appointment, new: Appointment) -> None:
 
 
 def reminder(appointment: Appointment) -> None:
-    _send(appointment, to_patient=True, template="appointment_reminder",
+    # A course session invites its check-in (the answers stay in Meridian, never in the email).
+    checkin = (external_url("courses.check_in", appointment_id=appointment.id)
+               if appointment.course_id is not None else None)
+    _send(appointment, to_patient=True, template="appointment_reminder", checkin_link=checkin,
+          session=appointment.course_session,
           subject=f"Reminder: acupuncture with {appointment.practitioner.display_name}, "
                   f"{short_time(appointment)}")

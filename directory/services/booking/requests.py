@@ -139,12 +139,14 @@ def _clinic(practitioner: Practitioner, clinic_id: int) -> Clinic:
 
 def _new_appointment(*, practitioner: Practitioner, clinic: Clinic, patient: User, start: datetime,
                      kind: AppointmentKind, intake: dict, now: datetime,
-                     rescheduled_from_id: int | None = None) -> Appointment:
+                     rescheduled_from_id: int | None = None, course_id: int | None = None,
+                     course_session: int | None = None) -> Appointment:
     end = scheduling.slot_end(practitioner, start, kind)
     appointment = Appointment(
         practitioner=practitioner, clinic=clinic, patient=patient, starts_at=start, ends_at=end, kind=kind,
         status=AppointmentStatus.REQUESTED, intake=intake, hold_expires_at=_hold_until(practitioner, start, now),
-        rescheduled_from_id=rescheduled_from_id, created_at=now, updated_at=now)
+        rescheduled_from_id=rescheduled_from_id, course_id=course_id, course_session=course_session,
+        created_at=now, updated_at=now)
     db.session.add(appointment)
     db.session.flush()
     audit.record("appointment.requested", "appointment", appointment.id, actor=patient,
@@ -307,7 +309,7 @@ def reschedule(appointment: Appointment, *, patient: User, new_start: datetime, 
             expire_stale(now, practitioner_id=practitioner.id)
             end = scheduling.slot_end(practitioner, new_start, kind)
             _check_slot(practitioner, clinic.id, new_start, end, kind, now, ignore_id=old.id)
-            was, intake = old.status, old.intake
+            was, intake, course = old.status, old.intake, (old.course_id, old.course_session)
             released = {"status": AppointmentStatus.CANCELLED, "cancel_reason": "Moved to another time.",
                         "cancelled_by_id": patient.id, "updated_at": now}
             # The new slot is claimed first; only when it overlaps the old one must the old be
@@ -316,7 +318,8 @@ def reschedule(appointment: Appointment, *, patient: User, new_start: datetime, 
             if overlaps_old and not _swap(old, ACTIVE_STATUSES, released):
                 raise BookingError(f"This appointment is already {_status(old)}.")
             new = _new_appointment(practitioner=practitioner, clinic=clinic, patient=patient, start=new_start,
-                                   kind=kind, intake=intake, now=now, rescheduled_from_id=old.id)
+                                   kind=kind, intake=intake, now=now, rescheduled_from_id=old.id,
+                                   course_id=course[0], course_session=course[1])  # a course session stays one
             if not overlaps_old and not _swap(old, ACTIVE_STATUSES, released):
                 raise BookingError(f"This appointment is already {_status(old)}.")
             audit.record("appointment.rescheduled", "appointment", old.id, actor=patient, before={"status": was},
