@@ -107,20 +107,18 @@ def statements_of(run: Callable[[], object], marker: str) -> list[tuple[str, obj
     return statements
 
 
-def write_explains(app, path: str, size: int, origins, modes: list[str], run: Callable) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of each search-index statement of ``run(origin)``, per origin
-    and SEARCH_SPATIAL_INDEX mode, as Markdown. Each search runs once before being explained,
-    so the plans read a cache as warm as the timed searches did."""
+def write_explains(path: str, size: int, origins, run: Callable) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each search-index statement of ``run(origin)``, per origin,
+    as Markdown. Each search runs once before being explained, so the plans read a cache as
+    warm as the timed searches did."""
     lines = [f"# EXPLAIN (ANALYZE, BUFFERS) of one search at {size:,} practitioners", ""]
     for name, origin in origins:
-        for mode in modes:
-            app.config["SEARCH_SPATIAL_INDEX"] = mode
-            run(origin)
-            db.session.remove()
-            lines += [f"## {name} {origin}, SEARCH_SPATIAL_INDEX={mode}", ""]
-            for statement, parameters in statements_of(lambda: run(origin), "FROM search_"):
-                with db.engine.connect() as connection:
-                    plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-                    lines += ["```sql", statement.strip(), f"-- parameters: {parameters!r}", "```", "```",
-                              *plan.scalars(), "```", ""]
+        run(origin)
+        db.session.remove()
+        lines += [f"## {name} {origin}", ""]
+        for statement, parameters in statements_of(lambda: run(origin), "FROM search_"):
+            with db.engine.connect() as connection:
+                plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                lines += ["```sql", statement.strip(), f"-- parameters: {parameters!r}", "```", "```",
+                          *plan.scalars(), "```", ""]
     Path(path).write_text("\n".join(lines) + "\n")

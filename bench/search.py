@@ -35,12 +35,9 @@ from sqlalchemy import func, inspect, select, text  # noqa: E402
 
 from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
-from directory.models import (Clinic, Licence, ListingState, Practitioner, SearchEntry,  # noqa: E402
-                              VerificationState)
-from directory.models.search_spatial import create_spatial_index  # noqa: E402
-from directory.services.search import spatial as geo_spatial  # noqa: E402
-from directory.services.demo import seed as demo
-from directory.services.search import nearby as geo
+from directory.models import Clinic, Practitioner, SearchEntry, listing  # noqa: E402
+from directory.services.demo import seed as demo  # noqa: E402
+from directory.services.search import nearby as geo  # noqa: E402
 
 RADIUS_MI = 25.0
 PER_PAGE = 20
@@ -81,14 +78,11 @@ def origins(count: int, seed: int) -> list[tuple[float, float]]:
 
 
 def naive_search(origin: tuple[float, float], today) -> tuple[int, list[int]]:
-    """Load every listed clinic and measure the distance to each in Python."""
+    """Load every clinic the listing rule shows and measure the distance to each in Python."""
     rows = db.session.execute(
         select(Clinic.practitioner_id, Clinic.latitude, Clinic.longitude, Practitioner.display_name)
         .join(Practitioner, Practitioner.id == Clinic.practitioner_id)
-        .join(Licence, (Licence.practitioner_id == Clinic.practitioner_id)
-              & (Licence.jurisdiction == Clinic.country + "-" + Clinic.region))
-        .where(Practitioner.listing_state == ListingState.LISTED,
-               Licence.verification_state == VerificationState.VERIFIED, Licence.expires_on >= today)).all()
+        .where(listing.clinic_is_shown_sql(today))).all()
     best: dict[int, tuple[float, str]] = {}
     for pid, lat, lon, name in rows:
         miles = great_circle(origin, (lat, lon)).miles
@@ -123,48 +117,31 @@ def prepare(size: int, args) -> tuple[float | None, int]:
     return seed_seconds, result.listed
 
 
-def search_all(app, warm, points, modes: list[str]) -> tuple[dict, dict]:
-    """Search from every point with each SEARCH_SPATIAL_INDEX mode, one mode after the other,
-    each after its own warm-up (taking turns per search would let one path's reads evict
-    the other's pages from the buffer cache); timings and answers by mode."""
-    timings: dict[str, list[float]] = {mode: [] for mode in modes}
-    answers: dict[str, list[tuple]] = {mode: [] for mode in modes}
-    for mode in modes:
-        app.config["SEARCH_SPATIAL_INDEX"] = mode
-        for origin in warm:
-            geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
-            db.session.remove()
-        for origin in points:
-            t = time.perf_counter()
-            page = geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
-            timings[mode].append((time.perf_counter() - t) * 1000)
-            answers[mode].append((page.total, [(h.practitioner.id, h.clinic.id, h.distance) for h in page.hits]))
-            db.session.remove()
+def search_all(warm, points) -> tuple[list[float], list[tuple]]:
+    """Search from every point after a warm-up; the timings (ms) and the answers."""
+    timings: list[float] = []
+    answers: list[tuple] = []
+    for origin in warm:
+        geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
+        db.session.remove()
+    for origin in points:
+        t = time.perf_counter()
+        page = geo.search(origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE)
+        timings.append((time.perf_counter() - t) * 1000)
+        answers.append((page.total, [h.practitioner.id for h in page.hits]))
+        db.session.remove()
     return timings, answers
 
 
 def run_size(url: str, size: int, args) -> dict:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    modes = args.spatial
     with app.app_context():
         seed_seconds, listed = prepare(size, args)
-        if "on" in modes and db.engine.dialect.name == "postgresql":
-            # The index is opt-in (`flask search spatial-index`); build it to measure it.
-            with db.engine.begin() as connection:
-                create_spatial_index(connection)
-            geo_spatial.forget_spatial_index()
-        paths = {}
-        for mode in modes:
-            app.config["SEARCH_SPATIAL_INDEX"] = mode
-            paths[mode] = "spatial" if geo_spatial.uses_spatial_index() else "portable"
         points = origins(args.origins + WARM_UP, args.seed)
         warm, measured = points[:WARM_UP], points[WARM_UP:]
-        log(f"[{size:,}] searching from {len(measured)} origins, " + ", ".join(
-            f"{mode}: {path}" for mode, path in paths.items()) + "...")
-        timings, answers = search_all(app, warm, measured, modes)
-        # Every path must give the same answer: same total, same page, same distances.
-        paths_agree = sum(len({repr(answers[mode][i]) for mode in modes}) == 1 for i in range(len(measured)))
-        totals = [total for total, _hits in answers[modes[0]]]
+        log(f"[{size:,}] searching from {len(measured)} origins...")
+        timings, answers = search_all(warm, measured)
+        totals = [total for total, _ids in answers]
         sample = list(range(0, len(measured), max(1, len(measured) // args.naive_sample)))[:args.naive_sample]
         log(f"[{size:,}] naive scan from {len(sample)} origins...")
         naive_timings, agree = [], 0
@@ -173,10 +150,10 @@ def run_size(url: str, size: int, args) -> dict:
             t = time.perf_counter()
             total, ids = naive_search(measured[i], today)
             naive_timings.append((time.perf_counter() - t) * 1000)
-            agree += total == totals[i] and ids == [hit[0] for hit in answers[modes[0]][i][1]]
+            agree += total == totals[i] and ids == answers[i][1]
             db.session.remove()
         if args.explain:
-            benchlib.write_explains(app, args.explain, size, EXPLAIN_ORIGINS, modes, lambda origin: geo.search(
+            benchlib.write_explains(args.explain, size, EXPLAIN_ORIGINS, lambda origin: geo.search(
                 origin, radius=RADIUS_MI, unit="mi", per_page=PER_PAGE))
         if args.database_url and not args.reuse:
             db.drop_all()
@@ -184,32 +161,25 @@ def run_size(url: str, size: int, args) -> dict:
     naive_p50 = statistics.median(naive_timings)
     return {
         "size": size, "seed_seconds": None if seed_seconds is None else round(seed_seconds, 1), "listed": listed,
-        "paths": [{"mode": mode, "path": paths[mode], "search_ms": benchlib.summary(timings[mode]),
-                   "speed_up": round(naive_p50 / percentile(timings[mode], 50), 1)} for mode in modes],
-        "paths_agree": paths_agree,
+        "search_ms": benchlib.summary(timings), "speed_up": round(naive_p50 / percentile(timings, 50), 1),
         "avg_results": round(statistics.mean(totals), 1), "origins": len(measured),
         "naive_ms_p50": round(naive_p50, 1), "naive_origins": len(sample), "naive_agrees": agree,
     }
 
 
 def markdown(results: list[dict], info: dict) -> str:
-    lines = ["| size | SEARCH_SPATIAL_INDEX (path) | seed time | search p50 | p95 | p99 | avg results within 25 mi "
-             "| naive p50 | speed-up |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| size | seed time | search p50 | p95 | p99 | avg results within 25 mi | naive p50 | speed-up |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         seeded = "reused" if r["seed_seconds"] is None else f"{r['seed_seconds']:.1f} s"
-        for path in r["paths"]:
-            s = path["search_ms"]
-            lines.append(f"| {r['size']:,} | {path['mode']} ({path['path']}) | {seeded} | {s['p50']:.2f} ms | "
-                         f"{s['p95']:.2f} ms | {s['p99']:.2f} ms | {r['avg_results']:,.1f} | "
-                         f"{r['naive_ms_p50']:,.0f} ms | {path['speed_up']:,.0f}× |")
+        s = r["search_ms"]
+        lines.append(f"| {r['size']:,} | {seeded} | {s['p50']:.2f} ms | {s['p95']:.2f} ms | {s['p99']:.2f} ms | "
+                     f"{r['avg_results']:,.1f} | {r['naive_ms_p50']:,.0f} ms | {r['speed_up']:,.0f}× |")
     lines.append("")
     lines.append(f"{results[0]['origins'] if results else 0} origins (warm-up {WARM_UP}), radius 25 mi, "
-                 f"first page of {PER_PAGE}, the paths one after the other in the order shown; naive on "
-                 f"{results[0]['naive_origins'] if results else 0} of them, agreeing with the search on "
-                 + ", ".join(f"{r['naive_agrees']}/{r['naive_origins']}" for r in results)
-                 + "; the paths agreeing with each other (total, page, distances) on "
-                 + ", ".join(f"{r['paths_agree']}/{r['origins']}" for r in results) + " origins.")
+                 f"first page of {PER_PAGE}; naive on {results[0]['naive_origins'] if results else 0} of them, "
+                 "agreeing with the search (total and first page) on "
+                 + ", ".join(f"{r['naive_agrees']}/{r['naive_origins']}" for r in results) + ".")
     lines.append(benchlib.machine_line(info))
     return "\n".join(lines)
 
@@ -225,12 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="with --database-url and one size: keep the seeded data afterwards, and "
                              "use it instead of seeding when it is already there")
-    parser.add_argument("--spatial", default="auto",
-                        help="SEARCH_SPATIAL_INDEX modes to time side by side, comma-separated: "
-                             + ", ".join(geo_spatial.SPATIAL_MODES) + " (e.g. on,off)")
     parser.add_argument("--explain", metavar="PATH",
                         help="PostgreSQL: write EXPLAIN (ANALYZE, BUFFERS) of a dense and a sparse search "
-                             "with each mode to PATH (Markdown)")
+                             "to PATH (Markdown)")
     parser.add_argument("--json", metavar="PATH", help="write results as JSON to PATH ('-' for stdout)")
     args = parser.parse_args(argv)
     try:
@@ -239,9 +206,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes takes comma-separated whole numbers, e.g. 10000,100000")
     if not sizes or any(not 0 < s <= demo.MAX_PRACTITIONERS for s in sizes):
         parser.error(f"each size must be between 1 and {demo.MAX_PRACTITIONERS:,}")
-    args.spatial = [mode.strip() for mode in args.spatial.split(",") if mode.strip()]
-    if not args.spatial or any(mode not in geo_spatial.SPATIAL_MODES for mode in args.spatial):
-        parser.error("--spatial takes modes among " + ", ".join(geo_spatial.SPATIAL_MODES))
     if args.explain and not args.database_url:
         parser.error("--explain needs a PostgreSQL --database-url")
     if args.reuse and (not args.database_url or len(sizes) != 1):

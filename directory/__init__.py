@@ -14,7 +14,6 @@ from directory import config as settings
 from directory import security, session_hooks
 from directory.services.mail import delivery as mailer
 from directory.extensions import csrf, db, limiter, login_manager, migrate
-from directory.models.search_spatial import include_in_autogenerate
 from directory.services.search import cache as search_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,8 +64,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     session_hooks.install(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     include_object=include_in_autogenerate)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     # Registered before the limiter's own hook so it runs after it (Flask runs after_request

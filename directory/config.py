@@ -7,14 +7,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 GEOCODERS = ("offline", "nominatim")
-SEARCH_SPATIAL_MODES = ("auto", "on", "off")
-
-
-def check_spatial_mode(mode: str) -> str:
-    """Refuse an unknown SEARCH_SPATIAL_INDEX, whether it came from the environment or a test."""
-    if mode not in SEARCH_SPATIAL_MODES:
-        raise RuntimeError(f"SEARCH_SPATIAL_INDEX must be one of {', '.join(SEARCH_SPATIAL_MODES)}, not {mode!r}")
-    return mode
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -143,8 +135,6 @@ def defaults() -> dict:
         # Per account: an export decrypts every intake the patient wrote.
         "EXPORT_RATE_LIMIT": "3 per hour;10 per day",
         "LOG_LEVEL": "INFO",
-        # Nearby search on PostgreSQL: "auto", "on" or "off" for the optional spatial index.
-        "SEARCH_SPATIAL_INDEX": "auto",
         # Per-process memory for finished search answers (services.search_cache); 0 turns it off.
         "SEARCH_CACHE_MB": 32.0,
     }
@@ -158,8 +148,7 @@ FROM_ENVIRONMENT = (
     "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "RESET_RATE_LIMIT", "BOOKING_RATE_LIMIT", "PUBLIC_BASE_URL",
     "PHOTO_RATE_LIMIT", "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
-    "MAIL_SEND_AFTER_COMMIT", "SEARCH_SPATIAL_INDEX", "SEARCH_CACHE_MB", "SUPPORT_EMAIL",
-    "EXPORT_RATE_LIMIT",
+    "MAIL_SEND_AFTER_COMMIT", "SEARCH_CACHE_MB", "SUPPORT_EMAIL", "EXPORT_RATE_LIMIT",
 )
 # Folders that default to instance/ (create_app fills them in when unset).
 FOLDERS_FROM_ENVIRONMENT = ("MAIL_FILE_DIR", "PHOTO_DIR")
@@ -190,7 +179,6 @@ def from_environment(instance_path: str) -> dict:
         raise RuntimeError(f"GEOCODER must be one of {', '.join(GEOCODERS)}, not {geocoder!r}")
     base = defaults()
     settings = {**base, **{name: _from_env(name, base[name]) for name in FROM_ENVIRONMENT}}
-    check_spatial_mode(settings["SEARCH_SPATIAL_INDEX"])
     if not 0 <= settings["SEARCH_CACHE_MB"] <= 64 * 1024:  # also refuses nan and inf
         raise RuntimeError(f"SEARCH_CACHE_MB must be between 0 and 65536, not {settings['SEARCH_CACHE_MB']}")
     port = settings["MAIL_PORT"]

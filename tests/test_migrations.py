@@ -9,7 +9,6 @@ from sqlalchemy import inspect, text
 
 from directory import create_app
 from directory.extensions import db
-from directory.models.search_spatial import include_in_autogenerate
 from tests.conftest import make_config
 
 
@@ -32,9 +31,7 @@ def empty_app(database_url, backend):
 
 def schema_differences() -> list:
     with db.engine.connect() as conn:
-        # The same filter as `flask db migrate`: the optional spatial index is not in the models.
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "include_object": include_in_autogenerate})
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(context, db.metadata)
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import ListingState, SearchEntry, VerificationState
+from directory.services.search import area
 from directory.services.search import nearby as geo
 from directory.models.search import LON_BUCKETS
-from directory.services.search.nearby import Filters
+from directory.services.search.area import Filters
 from tests.conftest import clear_database
 from tests.factories import add_clinic, create_practitioner
 
@@ -235,9 +236,9 @@ def test_without_origin_lists_everyone_by_name(app):
 
 
 def test_bounding_box_covers_the_pole_and_wraps():
-    box = geo.bounding_box(89.9, 10.0, 50, "mi")
+    box = area.bounding_box(89.9, 10.0, 50, "mi")
     assert box.lon_ranges == ((-180.0, 180.0),) and box.buckets() is None
-    box = geo.bounding_box(51.88, -179.9, 25, "mi")
+    box = area.bounding_box(51.88, -179.9, 25, "mi")
     assert len(box.lon_ranges) == 2
     assert box.buckets() is not None and 0 in box.buckets() and LON_BUCKETS - 1 in box.buckets()
 
@@ -247,8 +248,9 @@ def assert_cell_counts_match_rows():
 
     from directory.models import SearchCell, SearchEntry
     from_rows = dict(db.session.execute(
-        select(SearchEntry.cell, func.count()).where(SearchEntry.lead.is_(True)).group_by(SearchEntry.cell)).all())
-    from_cells = {c.cell: c.lead_entries for c in db.session.scalars(select(SearchCell)) if c.lead_entries}
+        select(SearchEntry.cell, func.count()).where(SearchEntry.is_primary.is_(True))
+        .group_by(SearchEntry.cell)).all())
+    from_cells = {c.cell: c.primary_entries for c in db.session.scalars(select(SearchCell)) if c.primary_entries}
     assert from_cells == from_rows
 
 
@@ -332,7 +334,7 @@ def test_cell_cover_never_misplaces_a_point(lat0, lon0, radius, points):
     from directory.services.search.cells import cover
     from directory.services.search.counting import haversine
 
-    earth = geo.earth_radius("mi")
+    earth = area.earth_radius("mi")
     cells = cover(lat0, lon0, radius, earth, max_rows=10_000)
 
     def within(ranges, cell):

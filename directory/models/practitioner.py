@@ -4,8 +4,9 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index,
-                        Integer, String, Text)
+from sqlalchemy import (JSON, Boolean, ColumnElement, Date, DateTime, Float, ForeignKey, Index,
+                        Integer, String, Text, func)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
@@ -99,10 +100,15 @@ class Clinic(db.Model):
 
     practitioner: Mapped[Practitioner] = relationship(back_populates="clinics")
 
-    @property
+    @hybrid_property
     def jurisdiction(self) -> str:
         """ISO 3166-2 code of the place whose licence this clinic needs."""
         return f"{self.country}-{self.region}".upper()
+
+    @jurisdiction.inplace.expression
+    @classmethod
+    def _jurisdiction_expression(cls) -> ColumnElement[str]:
+        return func.upper(cls.country + "-" + cls.region)
 
     @property
     def label(self) -> str:

@@ -5,9 +5,9 @@ rebuilds the rows of the practitioners concerned in the same transaction, so the
 index cannot drift from the records it summarises. Expiry is not baked in: the
 row keeps the licence's expiry date and searches compare it with today's date.
 
-Each practitioner has one "lead" row, its first indexed clinic; the other rows
-carry the lead's position and expiry. ``search_cell`` counts lead rows per small
-lat/lon cell, so a search adds up the cells that lie wholly inside its circle
+Each practitioner has one primary row, its first indexed clinic; the other rows
+carry the primary clinic's position and expiry. ``search_cell`` counts primary rows per
+small lat/lon cell, so a search adds up the cells that lie wholly inside its circle
 instead of visiting every row, and counting the results of a dense city costs about
 the same as counting those of a small town. The counts change by deltas
 (``n = n + d``), which stay right when transactions touch one cell at once.
@@ -19,13 +19,14 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import (Boolean, Connection, Date, Float, ForeignKey, Index, Integer, String,
-                        delete, insert, inspect, select, update)
+from sqlalchemy import (Boolean, ColumnElement, Connection, Date, Float, ForeignKey, Index, Integer, Row,
+                        String, delete, insert, inspect, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.extensions import db
-from directory.models.licence import Licence, VerificationState
-from directory.models.practitioner import Clinic, ListingState, Practitioner
+from directory.models import listing
+from directory.models.licence import Licence
+from directory.models.practitioner import Clinic, Practitioner
 
 # Width of the longitude stripes that let a B-tree index answer a 2-D bounding box:
 # a search reads a handful of (stripe, latitude-range) slices instead of a whole
@@ -67,14 +68,14 @@ class SearchEntry(db.Model):
     __table_args__ = (
         Index("ix_search_entry_bbox", "lon_bucket", "latitude", "longitude", "expires_on"),
         Index("ix_search_entry_name", "sort_name", "practitioner_id"),
-        # Covers the count of practitioners found only through a second clinic. "lead"
+        # Covers the count of practitioners found only through a second clinic. "is_primary"
         # is not a leading column anywhere: an index led by a two-valued column
         # tempts the planner into reading half the table.
-        Index("ix_search_entry_lead_bbox", "lon_bucket", "lead", "latitude", "longitude",
-              "expires_on", "practitioner_id", "lead_latitude", "lead_longitude", "lead_expires_on"),
-        Index("ix_search_entry_cell", "cell", "lead", "expires_on", "latitude", "longitude"),
+        Index("ix_search_entry_primary_bbox", "lon_bucket", "is_primary", "latitude", "longitude",
+              "expires_on", "practitioner_id", "primary_latitude", "primary_longitude", "primary_expires_on"),
+        Index("ix_search_entry_cell", "cell", "is_primary", "expires_on", "latitude", "longitude"),
         Index("ix_search_entry_expires_on", "expires_on"),
-        Index("ix_search_entry_lead_expires_on", "lead_expires_on"),
+        Index("ix_search_entry_primary_expires_on", "primary_expires_on"),
     )
 
     clinic_id: Mapped[int] = mapped_column(
@@ -86,11 +87,11 @@ class SearchEntry(db.Model):
     longitude: Mapped[float] = mapped_column(Float)
     lon_bucket: Mapped[int] = mapped_column(Integer)
     cell: Mapped[int] = mapped_column(Integer)
-    # The practitioner's first indexed clinic; counting lead rows counts practitioners.
-    lead: Mapped[bool] = mapped_column(Boolean)
-    lead_latitude: Mapped[float] = mapped_column(Float)
-    lead_longitude: Mapped[float] = mapped_column(Float)
-    lead_expires_on: Mapped[date] = mapped_column(Date)
+    # The practitioner's first indexed clinic; counting primary rows counts practitioners.
+    is_primary: Mapped[bool] = mapped_column(Boolean)
+    primary_latitude: Mapped[float] = mapped_column(Float)
+    primary_longitude: Mapped[float] = mapped_column(Float)
+    primary_expires_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     sort_name: Mapped[str] = mapped_column(String(120))
     years_chronic_pain: Mapped[int] = mapped_column(Integer)
@@ -103,17 +104,19 @@ class SearchCell(db.Model):
     __tablename__ = "search_cell"
 
     cell: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    lead_entries: Mapped[int] = mapped_column(Integer, default=0)
+    primary_entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def listed_on(today: date) -> ColumnElement[bool]:
+    """Index rows that still list on ``today``: a row holds every other part of the listing
+    rule (``models.listing``) as of its build, and the licence's expiry for this one."""
+    return SearchEntry.expires_on >= today
 
 
 def build_entries(connection: Connection, practitioner_ids: list[int],
                   today: date | None = None) -> list[dict]:
-    """Index rows for the given practitioners under the listing rule (DESIGN §3).
-
-    A clinic is indexed when its practitioner is listed and holds a verified licence
-    for the clinic's own jurisdiction that has not expired; the latest-expiring such
-    licence is the one shown.
-    """
+    """Index rows for the given practitioners: one per clinic the listing rule shows
+    (``models.listing``), under the latest-expiring licence that lists it."""
     today = today or date.today()
     if not practitioner_ids:
         return []
@@ -122,56 +125,49 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
             select(Practitioner.id, Practitioner.display_name, Practitioner.years_chronic_pain,
                    Practitioner.accepting_new_patients, Practitioner.techniques,
                    Practitioner.languages)
-            .where(Practitioner.id.in_(practitioner_ids),
-                   Practitioner.listing_state == ListingState.LISTED))
+            .where(Practitioner.id.in_(practitioner_ids), listing.is_published_sql()))
     }
     if not practitioners:
         return []
-    best: dict[tuple[int, str], tuple[date, int]] = {}
-    for lic in connection.execute(
-            select(Licence.id, Licence.practitioner_id, Licence.jurisdiction, Licence.expires_on)
-            .where(Licence.practitioner_id.in_(list(practitioners)),
-                   Licence.verification_state == VerificationState.VERIFIED,
-                   Licence.is_licence.is_(True),  # a certification never lists
-                   Licence.expires_on >= today)):
-        key = (lic.practitioner_id, lic.jurisdiction.upper())
-        if key not in best or lic.expires_on > best[key][0]:
-            best[key] = (lic.expires_on, lic.id)
-    entries: list[dict] = []
-    for clinic in connection.execute(
+    # Every (clinic, licence that lists it) pair; the clinic keeps the latest-expiring one.
+    best: dict[int, Row] = {}
+    for pair in connection.execute(
             select(Clinic.id, Clinic.practitioner_id, Clinic.latitude, Clinic.longitude,
-                   Clinic.country, Clinic.region)
-            .where(Clinic.practitioner_id.in_(list(practitioners)), Clinic.archived_at.is_(None))):
-        licence = best.get((clinic.practitioner_id, f"{clinic.country}-{clinic.region}".upper()))
-        if licence is None:
-            continue
+                   Licence.id.label("licence_id"), Licence.expires_on)
+            .join(Licence, listing.licence_lists_clinic_sql(today))
+            .where(Clinic.practitioner_id.in_(list(practitioners)))):
+        kept = best.get(pair.id)
+        if kept is None or (pair.expires_on, -pair.licence_id) > (kept.expires_on, -kept.licence_id):
+            best[pair.id] = pair
+    entries: list[dict] = []
+    for clinic in best.values():
         p = practitioners[clinic.practitioner_id]
         entries.append({
-            "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": licence[1],
+            "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": clinic.licence_id,
             "latitude": clinic.latitude, "longitude": clinic.longitude,
-            "lon_bucket": lon_bucket(clinic.longitude), "expires_on": licence[0],
+            "lon_bucket": lon_bucket(clinic.longitude), "expires_on": clinic.expires_on,
             "cell": cell_of(clinic.latitude, clinic.longitude),
             "sort_name": p.display_name.lower(), "years_chronic_pain": p.years_chronic_pain or 0,
             "accepting_new_patients": bool(p.accepting_new_patients),
             "techniques_key": pipe_key(p.techniques or []),
             "languages_key": pipe_key(p.languages or []),
         })
-    leads: dict[int, dict] = {}
+    primaries: dict[int, dict] = {}
     for entry in sorted(entries, key=lambda e: e["clinic_id"]):
-        lead = leads.setdefault(entry["practitioner_id"], entry)
-        entry.update(lead=entry is lead, lead_latitude=lead["latitude"],
-                     lead_longitude=lead["longitude"], lead_expires_on=lead["expires_on"])
+        primary = primaries.setdefault(entry["practitioner_id"], entry)
+        entry.update(is_primary=entry is primary, primary_latitude=primary["latitude"],
+                     primary_longitude=primary["longitude"], primary_expires_on=primary["expires_on"])
     return entries
 
 
-def lead_cells(connection: Connection, practitioner_ids: list[int]) -> Counter[int]:
-    """How many lead rows each cell holds for these practitioners, as indexed now."""
+def primary_cells(connection: Connection, practitioner_ids: list[int]) -> Counter[int]:
+    """How many primary rows each cell holds for these practitioners, as indexed now."""
     counts: Counter[int] = Counter()
     for start in range(0, len(practitioner_ids), 500):
         chunk = practitioner_ids[start:start + 500]
         counts.update(connection.scalars(
             select(SearchEntry.cell).where(SearchEntry.practitioner_id.in_(chunk),
-                                           SearchEntry.lead.is_(True))))
+                                           SearchEntry.is_primary.is_(True))))
     return counts
 
 
@@ -179,19 +175,19 @@ def reindex(connection: Connection, practitioner_ids: Iterable[int], today: date
             previous: Counter[int] | None = None) -> None:
     """Rebuild the index rows of these practitioners and adjust the cell counts.
 
-    ``previous`` is what ``lead_cells`` returned before rows may have vanished by
+    ``previous`` is what ``primary_cells`` returned before rows may have vanished by
     a database cascade (a deleted clinic or practitioner); read now when omitted.
     """
     ids = sorted(set(practitioner_ids))
     deltas: Counter[int] = Counter()
-    deltas.subtract(previous if previous is not None else lead_cells(connection, ids))
+    deltas.subtract(previous if previous is not None else primary_cells(connection, ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         connection.execute(delete(SearchEntry).where(SearchEntry.practitioner_id.in_(chunk)))
         entries = build_entries(connection, chunk, today)
         if entries:
             connection.execute(insert(SearchEntry), entries)
-        deltas.update(entry["cell"] for entry in entries if entry["lead"])
+        deltas.update(entry["cell"] for entry in entries if entry["is_primary"])
     _apply_cell_deltas(connection, deltas)
 
 
@@ -200,12 +196,12 @@ def _apply_cell_deltas(connection: Connection, deltas: Counter[int]) -> None:
     if not changed:
         return
     existing = set(connection.scalars(select(SearchCell.cell).where(SearchCell.cell.in_(list(changed)))))
-    missing = [{"cell": c, "lead_entries": 0} for c in changed if c not in existing]
+    missing = [{"cell": c, "primary_entries": 0} for c in changed if c not in existing]
     if missing:
         _insert_ignoring_duplicates(connection, missing)
     for delta, cells in _group_by_delta(changed).items():
         connection.execute(update(SearchCell).where(SearchCell.cell.in_(cells))
-                           .values(lead_entries=SearchCell.lead_entries + delta))
+                           .values(primary_entries=SearchCell.primary_entries + delta))
 
 
 def _group_by_delta(changed: dict[int, int]) -> dict[int, list[int]]:
@@ -268,7 +264,7 @@ def remember_indexed_cells(session: Session, _context, _instances) -> None:
     with session.no_autoflush:
         ids = sorted(_touched_practitioners(session))
         if ids:
-            session.info["search_previous_cells"] = (set(ids), lead_cells(session.connection(), ids))
+            session.info["search_previous_cells"] = (set(ids), primary_cells(session.connection(), ids))
 
 
 def reindex_after_flush(session: Session, _context) -> None:

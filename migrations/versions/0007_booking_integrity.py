@@ -3,13 +3,13 @@ clinics with history are archived (archived_at) and an appointment's clinic cann
 under it (ON DELETE RESTRICT); SQLite never reuses the id of any table the audit log points at.
 
 Revision ID: 0007bookingintegrity
-Revises: 0005searchgeneration
+Revises: 0006searchprimary
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0007bookingintegrity'
-down_revision = '0005searchgeneration'
+down_revision = '0006searchprimary'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.models import Licence, Practitioner, VerificationState
+from directory.models import Licence, Practitioner, VerificationState, listing
 from directory.models._types import utcnow
 from directory.services import audit
 from directory.services.licensing.mail import licence_label, tell_practitioner
@@ -42,8 +42,7 @@ def lapse_expired(*, today: date | None = None) -> int:
                      before={"verification_state": VerificationState.VERIFIED, "expires_on": licence.expires_on},
                      after={"verification_state": VerificationState.LAPSED, "expires_on": licence.expires_on})
         # A renewal verified separately keeps the clinics listed: say so rather than alarm.
-        covered = any(other is not licence and other.jurisdiction == licence.jurisdiction
-                      and other.is_current(today) for other in licence.practitioner.licences)
+        covered = listing.licensed_in(licence.practitioner, licence.jurisdiction, today)
         tell_practitioner(licence.practitioner, f"Your {licence_label(licence)} has lapsed", "licence_lapsed",
                           licence=licence, is_licence=licence.is_licence, covered=covered)
     db.session.commit()

@@ -1,11 +1,11 @@
 """Exact result counts for nearby searches, in time that barely grows with density.
 
-Lead rows (one per practitioner) that lie in cells wholly inside the circle are
+Primary rows (one per practitioner) that lie in cells wholly inside the circle are
 added up from ``search_cell``; only cells the circle's edge crosses are counted row
-by row with the exact distance. A practitioner whose lead clinic is outside the
+by row with the exact distance. A practitioner whose primary clinic is outside the
 circle (or lapsed) but another clinic inside is found through that clinic's row,
-which carries the lead's position. With filters the counts per cell don't apply,
-and the rows that pass the filters are counted directly.
+which carries the primary clinic's position and expiry. With filters the counts per
+cell don't apply, and the rows that pass the filters are counted directly.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from directory.extensions import db
 from directory.models.search import SearchCell, SearchEntry
 from directory.services.search import cells as geo_cells
+from directory.services.search.area import Circle, Filters, box_sql, distance_sql, filter_sql
 
 # Past this many cell rows (a radius of a few hundred miles) the per-cell sums stop
 # paying for themselves and the rows are counted directly.
@@ -30,45 +31,46 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float, radius_of_eart
     return 2 * radius_of_earth * math.asin(min(1.0, math.sqrt(h)))
 
 
-def count_practitioners(*, origin, radius, earth_radius, distance, lead_distance, filtered: bool,
-                        filter_conditions, within: list[ColumnElement[bool]], today: date) -> int:
+def count_practitioners(circle: Circle, filters: Filters, today: date) -> int:
     """Distinct practitioners with a qualifying clinic inside the circle: those whose
-    lead clinic qualifies, plus those found only through another clinic.
-
-    ``within`` is the bounding-box conditions followed by the distance condition.
-    """
-    # Most second clinics sit near their lead, well inside the circle; a box inside
+    primary clinic qualifies, plus those found only through another clinic."""
+    box = box_sql(circle)
+    distance = distance_sql(circle)
+    conditions = filter_sql(filters, today)
+    # Most second clinics sit near their primary one, well inside the circle; a box inside
     # the circle rules those out before any distance is computed.
-    inner = _inner_box(origin, radius, earth_radius)
-    lead_outside = lead_distance > radius
+    inner = _inner_box(circle)
+    primary_outside = distance_sql(circle, to_primary=True) > circle.radius
     if inner is not None:
         (south, north), (west, east) = inner
-        lead_outside = and_(or_(SearchEntry.lead_latitude < south, SearchEntry.lead_latitude > north,
-                                SearchEntry.lead_longitude < west, SearchEntry.lead_longitude > east),
-                            lead_outside)
+        primary_outside = and_(or_(SearchEntry.primary_latitude < south, SearchEntry.primary_latitude > north,
+                                   SearchEntry.primary_longitude < west, SearchEntry.primary_longitude > east),
+                               primary_outside)
     through_other = db.session.scalar(
         select(func.count(func.distinct(SearchEntry.practitioner_id)))
-        .where(SearchEntry.lead.is_(False), *within[:-1],
-               or_(SearchEntry.lead_expires_on < today, lead_outside),
-               *filter_conditions, within[-1])) or 0
-    cells = None if filtered else geo_cells.cover(origin[0], origin[1], radius, earth_radius, MAX_CELL_ROWS)
+        .where(SearchEntry.is_primary.is_(False), *box,
+               or_(SearchEntry.primary_expires_on < today, primary_outside),
+               *conditions, distance <= circle.radius)) or 0
+    cells = None if filters.active else geo_cells.cover(
+        circle.latitude, circle.longitude, circle.radius, circle.earth_radius, MAX_CELL_ROWS)
     if cells is None:
-        return through_other + _count_rows(SearchEntry.lead.is_(True), *filter_conditions, *within)
+        return through_other + _count_rows(SearchEntry.is_primary.is_(True), *conditions, *box,
+                                           distance <= circle.radius)
     inside_total = 0
     if cells.inside:
         inside_total = db.session.scalar(
-            select(func.coalesce(func.sum(SearchCell.lead_entries), 0))
+            select(func.coalesce(func.sum(SearchCell.primary_entries), 0))
             .where(_in_ranges(SearchCell.cell, cells.inside))) or 0
     # Cells hold rows until the licence lapses: take back those that expired since.
     stale = sum(1 for cell in db.session.scalars(
-        select(SearchEntry.cell).where(SearchEntry.expires_on < today, SearchEntry.lead.is_(True)))
+        select(SearchEntry.cell).where(SearchEntry.expires_on < today, SearchEntry.is_primary.is_(True)))
         if any(first <= cell <= last for first, last in cells.inside))
     # The box conditions are implied by the cells; leaving them out lets the
     # database read these rows through the cell index.
     on_edge = 0
     if cells.edge:
-        on_edge = _count_rows(SearchEntry.lead.is_(True), _in_ranges(SearchEntry.cell, cells.edge),
-                              *filter_conditions, distance <= radius)
+        on_edge = _count_rows(SearchEntry.is_primary.is_(True), _in_ranges(SearchEntry.cell, cells.edge),
+                              *conditions, distance <= circle.radius)
     return through_other + inside_total - stale + on_edge
 
 
@@ -80,34 +82,35 @@ def _in_ranges(column, ranges: list[tuple[int, int]]) -> ColumnElement[bool]:
     return text("(" + " OR ".join(f"{name} BETWEEN {int(a)} AND {int(b)}" for a, b in ranges) + ")")
 
 
-def _inner_box(origin, radius: float, earth_radius: float):
+def _inner_box(circle: Circle) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """A lat/lon box wholly inside the circle, or None near a pole or the antimeridian."""
-    lat0, lon0 = origin
-    half = math.degrees(radius / earth_radius / math.sqrt(2))
+    lat0, lon0 = circle.latitude, circle.longitude
+    half = math.degrees(circle.radius / circle.earth_radius / math.sqrt(2))
     if abs(lat0) + half > 80 or abs(lon0) + 2 * half / math.cos(math.radians(abs(lat0) + half)) > 179:
         return None
     half_lon = half / math.cos(math.radians(abs(lat0) + half))
     for _ in range(20):
         corners = [(lat0 + dy, lon0 + dx) for dy in (-half, half) for dx in (-half_lon, half_lon)]
-        if all(haversine(lat0, lon0, lat, lon, earth_radius) < radius for lat, lon in corners):
+        if all(haversine(lat0, lon0, lat, lon, circle.earth_radius) < circle.radius for lat, lon in corners):
             return (lat0 - half, lat0 + half), (lon0 - half_lon, lon0 + half_lon)
         half, half_lon = half * 0.9, half_lon * 0.9
     return None
 
 
-def count_all(conditions, today: date, filtered: bool) -> int:
-    """Distinct listed practitioners passing ``conditions``, wherever they are."""
-    if filtered:
-        leads = _count_rows(SearchEntry.lead.is_(True), *conditions)
+def count_all(filters: Filters, today: date) -> int:
+    """Distinct practitioners listed on ``today`` and passing the filters, wherever they are."""
+    conditions = filter_sql(filters, today)
+    if filters.active:
+        primaries = _count_rows(SearchEntry.is_primary.is_(True), *conditions)
     else:
-        # Every cell, less the lead rows whose licence expired since they were indexed.
-        leads = (db.session.scalar(select(func.coalesce(func.sum(SearchCell.lead_entries), 0))) or 0) \
-            - _count_rows(SearchEntry.lead.is_(True), SearchEntry.expires_on < today)
-    # Few rows have a lapsed lead, and an index on lead_expires_on finds them directly.
+        # Every cell, less the primary rows whose licence expired since they were indexed.
+        primaries = (db.session.scalar(select(func.coalesce(func.sum(SearchCell.primary_entries), 0))) or 0) \
+            - _count_rows(SearchEntry.is_primary.is_(True), SearchEntry.expires_on < today)
+    # Few rows have a lapsed primary, and an index on primary_expires_on finds them directly.
     through_other = db.session.scalar(
         select(func.count(func.distinct(SearchEntry.practitioner_id)))
-        .where(SearchEntry.lead.is_(False), SearchEntry.lead_expires_on < today, *conditions)) or 0
-    return leads + through_other
+        .where(SearchEntry.is_primary.is_(False), SearchEntry.primary_expires_on < today, *conditions)) or 0
+    return primaries + through_other
 
 
 def _count_rows(*conditions) -> int:

@@ -1,9 +1,8 @@
 """Why a practitioner is or is not shown in search, in words they can act on.
 
-The clinic-level rule is the search index's (``models.search.build_entries``): a
-clinic is shown while its practitioner is listed and holds a verified licence for
-the clinic's jurisdiction that has not expired. The required profile fields are
-this module's own rule for publishing; the index does not look at them.
+Which clinics are shown is the listing rule's answer (``models.listing``); this module
+only puts the reasons into words. The required profile fields are its own rule for
+publishing; search does not look at them.
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from directory.services import presenters
-from directory.models import Clinic, Licence, ListingState, Practitioner, VerificationState
+from directory.models import Clinic, Licence, ListingState, Practitioner, VerificationState, listing
 
 
 @dataclass(frozen=True)
@@ -122,17 +121,16 @@ def missing_fields(practitioner: Practitioner) -> list[Reason]:
 
 def listing_status(practitioner: Practitioner, today: date | None = None) -> ListingStatus:
     today = today or date.today()
-    listed = practitioner.listing_state is ListingState.LISTED
     by_place: dict[str, list[Licence]] = {}
     for licence in practitioner.licences:
         by_place.setdefault(licence.jurisdiction.upper(), []).append(licence)
 
     clinics: list[ClinicStatus] = []
     for clinic in practitioner.clinics:
-        own = by_place.get(clinic.jurisdiction, [])
-        if any(lic.is_current(today) for lic in own):
-            clinics.append(ClinicStatus(clinic, listed, None))
+        if listing.licensed_in(practitioner, clinic.jurisdiction, today):
+            clinics.append(ClinicStatus(clinic, listing.clinic_is_shown(practitioner, clinic, today), None))
             continue
+        own = by_place.get(clinic.jurisdiction, [])
         place = presenters.jurisdiction_name(clinic.jurisdiction)
         message = (f"{clinic.label}: no verified licence for {place}. "
                    f"{licence_problem(own, place, today)}")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from directory.services import presenters
 from directory.extensions import db
-from directory.models import Clinic, Licence, ListingState, Practitioner, SearchEntry, VerificationState
+from directory.models import Clinic, Licence, Practitioner, VerificationState, listing
 
 # Ids are PostgreSQL INTEGERs; a larger number names no row and would overflow the
 # bound parameter if it reached the database.
@@ -44,26 +44,17 @@ def shown_licences(practitioner: Practitioner, today: date) -> list[Licence]:
 
 
 def listed_profile(practitioner_id: int, today: date | None = None) -> PublicProfile | None:
-    """The profile of a listed practitioner, or None for unknown and unlisted ones."""
+    """The profile of a practitioner search shows, or None for unknown and unlisted ones."""
     if not 0 < practitioner_id <= MAX_ID:
         return None
     today = today or date.today()
-    # The search index already applies the listing rule per clinic; only its
-    # expiry check depends on today's date.
-    entries = dict(db.session.execute(
-        select(SearchEntry.clinic_id, SearchEntry.licence_id)
-        .where(SearchEntry.practitioner_id == practitioner_id, SearchEntry.expires_on >= today)
-        .order_by(SearchEntry.clinic_id)).all())
-    if not entries:
-        return None
     practitioner = db.session.scalar(
         select(Practitioner)
-        .where(Practitioner.id == practitioner_id, Practitioner.listing_state == ListingState.LISTED)
+        .where(Practitioner.id == practitioner_id, listing.is_listed_sql(today))
         .options(selectinload(Practitioner.clinics), selectinload(Practitioner.licences)))
     if practitioner is None:
         return None
-    clinics = [c for c in practitioner.clinics if c.id in entries]
-    licences = shown_licences(practitioner, today)
-    first_licence_id = entries[clinics[0].id]
-    shown = next(lic for lic in practitioner.licences if lic.id == first_licence_id)
-    return PublicProfile(practitioner, clinics, licences, shown, certifications(practitioner, today))
+    clinics = listing.shown_clinics(practitioner, today)
+    shown = listing.listing_licence(practitioner, clinics[0], today)
+    return PublicProfile(practitioner, clinics, shown_licences(practitioner, today), shown,
+                         certifications(practitioner, today))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from directory.data.vocabulary import LANGUAGES, TECHNIQUES, language_name, technique_slug
 from directory.services.geocoding import locate as geocoding
-from directory.services.search.nearby import MAX_RADIUS, UNITS, Filters
+from directory.services.search.area import Filters
+from directory.services.search.nearby import MAX_RADIUS, UNITS
 
 DEFAULT_RADIUS = 25.0
 DEFAULT_PER_PAGE = 20
