@@ -31,6 +31,9 @@ ACCESS = {
     "practitioners.slots": PUBLIC,
     "booking.feed": PUBLIC,  # by its secret: an unknown or revoked one is a 404
     "api.create_token": PUBLIC,
+    "fhir.bulk_publish": PUBLIC,
+    "fhir.resource_file": PUBLIC,
+    "fhir.slot_file": PUBLIC,
     # Bearer-token API routes (tests/test_api_booking.py): a session cookie opens none of them.
     "api.revoke_token": API_TOKEN,
     "api.request_appointment": API_TOKEN,
@@ -127,7 +130,8 @@ def _value(name: str, world) -> object:
     return {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x.y.z",
             "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
             "time_off_id": world["time_off"], "secret": "not-a-real-secret",
-            "key": world["a"].photo_key, "filename": "css/site.css"}[name]
+            "key": world["a"].photo_key, "filename": "css/site.css", "kind": "Location",
+            "jurisdiction": "US-CA"}[name]
 
 
 def requests(app, world, *, only: str | None = None):
