@@ -257,6 +257,20 @@ def test_slot_files_are_split_by_state(client, now):
     assert all(s["start"].endswith(("-05:00", "-04:00")) for s in by_state["NY"])
 
 
+def test_a_location_is_the_clinic_with_its_address_phone_and_profile(client, now):
+    practitioner = with_hours(clinics=[{"name": "Mission Acupuncture", "address": "3150 18th St",
+                                        "phone": "(415) 555-0142"}])
+    clinic = practitioner.clinics[0]
+    [location] = every_file(client)["Location"]
+    assert location["name"] == "Mission Acupuncture"
+    assert location["address"] == {"line": ["3150 18th St"], "city": "San Francisco", "state": "CA",
+                                   "postalCode": "94110", "country": "US"}
+    assert location["telecom"] == [{"system": "phone", "value": "(415) 555-0142"},
+                                   {"system": "url", "value": f"http://localhost/practitioners/{practitioner.id}"}]
+    assert location["position"] == {"longitude": clinic.longitude, "latitude": clinic.latitude}
+    assert client.get(path(location["telecom"][1]["value"])).status_code == 200
+
+
 def test_practitioner_role_carries_the_npi_and_only_verified_licences(client, now):
     practitioner = with_hours(npi="1234567893", clinics=[{}, NEW_YORK], licences=[
         {"jurisdiction": "US-CA", "number": "AC 14873"},
