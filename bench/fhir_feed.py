@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from directory import create_app  # noqa: E402
-from directory.services.availability import publish  # noqa: E402
+from directory.services.fhir import publish  # noqa: E402
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from directory.extensions import db
 from directory.fhir import routes
 from directory.models import AppointmentKind, ListingState, Role, VerificationState
 from directory.models._types import utcnow
-from directory.services.availability import publish
-from directory.services.availability.resources import BOOKING_DEEP_LINK, BOOKING_PHONE, NPI_SYSTEM
+from directory.services.fhir import publish
+from directory.services.fhir.resources import BOOKING_DEEP_LINK, BOOKING_PHONE, NPI_SYSTEM
 from directory.services.booking import scheduling
 from tests import booking_fixtures
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user

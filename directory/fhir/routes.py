@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 from directory.errors.handlers import json_error
 from directory.fhir import bp
 from directory.models._types import utcnow
-from directory.services.availability import publish
+from directory.services.fhir import publish
 from directory.web import external_url
 
 # The spec reads the manifest's max-age as the client's polling interval.

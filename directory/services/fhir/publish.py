@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
 from directory.models import AppointmentKind, Clinic, ListingState, Practitioner, SearchEntry
-from directory.services.availability import resources
+from directory.services.fhir import resources
 from directory.services.booking import scheduling
 from directory.services.search import profiles
 
