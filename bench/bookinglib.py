@@ -18,7 +18,7 @@ from directory.models import (ACTIVE_STATUSES, Appointment, IdempotentRequest, O
                               Role, User)
 from directory.services.accounts import api_tokens
 from directory.services.demo import seed as demo
-from directory.services.booking import scheduling
+from directory.services.booking import availability
 
 ROOT = Path(__file__).resolve().parent.parent
 PATIENT_DOMAIN = "storm.bench.meridian.test"
@@ -53,7 +53,7 @@ def prepare(patients: int, today: date) -> Booking:
     demo.ensure_demo_accounts(today)
     practitioner = db.session.scalar(select(Practitioner).where(Practitioner.slug.like("mei-lin%")))
     clinic = practitioner.clinics[0]
-    scheduling.set_weekly_hours(clinic, OPEN_HOURS)
+    availability.set_weekly_hours(clinic, OPEN_HOURS)
     tokens, emails = [], []
     for i in range(patients):
         user = User(email=f"patient{i}@{PATIENT_DOMAIN}", name=f"Storm Patient {i}", role=Role.PATIENT)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import random
 import shutil
@@ -45,7 +44,7 @@ from benchlib import log  # noqa: E402
 
 from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
-from directory.services import demo  # noqa: E402
+from directory.services.demo import seed as demo  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 PLACES = ["10001", "94110", "60614", "98103", "02139", "Seattle%2C+WA", "Denver%2C+CO", "59001", "82001",

@@ -38,7 +38,7 @@ from directory.extensions import db  # noqa: E402
 from directory.models import (Clinic, Licence, ListingState, Practitioner, SearchEntry,  # noqa: E402
                               VerificationState)
 from directory.models.search_spatial import create_spatial_index  # noqa: E402
-from directory.services import geo_spatial  # noqa: E402
+from directory.services.search import spatial as geo_spatial  # noqa: E402
 from directory.services.demo import seed as demo
 from directory.services.search import nearby as geo
 

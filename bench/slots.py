@@ -34,7 +34,7 @@ from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
 from directory.models import (Appointment, AppointmentStatus, Clinic, ListingState, Practitioner, Role,  # noqa: E402
                               User)
-from directory.services import scheduling  # noqa: E402
+from directory.services.booking import availability, scheduling  # noqa: E402
 
 WARM_UP = 10
 APPOINTMENTS = 100
@@ -58,7 +58,7 @@ def seed() -> Practitioner:
     db.session.add(practitioner)
     db.session.commit()
     for clinic, hours in zip(practitioner.clinics, HOURS):
-        scheduling.set_weekly_hours(clinic, hours)
+        availability.set_weekly_hours(clinic, hours)
     return practitioner
 
 
@@ -119,7 +119,7 @@ def run(url: str, args) -> list[dict]:
         db.create_all()
         practitioner = seed()
         first_day = now.date() + timedelta(days=12)
-        scheduling.add_time_off(practitioner, first_day=first_day, last_day=first_day + timedelta(days=1),
+        availability.add_time_off(practitioner, first_day=first_day, last_day=first_day + timedelta(days=1),
                                 clinic_id=None, note="Conference")
         pid = practitioner.id
         log("0 appointments...")

@@ -22,7 +22,6 @@ answered 201 or 409. Exit status 1 when anything is violated.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys

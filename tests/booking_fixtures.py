@@ -9,7 +9,7 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, OutboxMessage, Role
 from directory.services.booking import requests as booking
-from directory.services.booking import scheduling
+from directory.services.booking import availability
 from tests import factories
 
 UTC = timezone.utc
@@ -37,7 +37,7 @@ def local(day: date, hour: int, minute: int = 0, zone: ZoneInfo = LA) -> datetim
 
 
 def open_every_day(clinic, start: time = time(9), end: time = time(17)) -> None:
-    scheduling.set_weekly_hours(clinic, {day: [(start, end)] for day in range(7)})
+    availability.set_weekly_hours(clinic, {day: [(start, end)] for day in range(7)})
 
 
 def practitioner_with_hours(**overrides):

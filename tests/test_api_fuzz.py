@@ -30,6 +30,7 @@ from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, Practitioner
 from directory.services.accounts import api_tokens
 from directory.services.booking import requests as booking
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from directory.services.accounts.passwords import hash_password
 from tests.booking_fixtures import INTAKE
@@ -72,7 +73,7 @@ def _seed() -> dict:
                                                             "longitude": -122.4091}])
     for practitioner in db.session.scalars(select(Practitioner)):
         for clinic in practitioner.clinics:
-            scheduling.set_weekly_hours(clinic, {day: [(time(9), time(17))] for day in range(6)})
+            availability.set_weekly_hours(clinic, {day: [(time(9), time(17))] for day in range(6)})
     patient = create_user(email="fuzz.patient@example.test", name="Pat Fuzz",
                           password_hash=hash_password(PASSWORD))
     other = create_user(name="Other Patient")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.models import AvailabilityRule, Practitioner, Role, TimeOff
 from directory.services.presenters import short_date
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from tests.factories import add_clinic, create_practitioner, create_user
 from tests.helpers_auth import login_as
@@ -114,7 +115,7 @@ def test_saving_weekly_hours_shows_them_and_their_slots(client, me):
 
 def test_blank_days_are_closed(client, me):
     clinic = me.clinics[0]
-    scheduling.set_weekly_hours(clinic, EVERY_DAY)
+    availability.set_weekly_hours(clinic, EVERY_DAY)
     response = client.post(f"{URL}/clinics/{clinic.id}/hours", data=hours_data(clinic.id, tue="10-11"))
     assert response.status_code == 302
     assert rules() == [(1, time(10), time(11))]
@@ -122,7 +123,7 @@ def test_blank_days_are_closed(client, me):
 
 def test_hours_problems_are_shown_beside_each_day_and_nothing_is_saved(client, me):
     clinic = me.clinics[0]
-    scheduling.set_weekly_hours(clinic, {4: [(time(8), time(9))]})
+    availability.set_weekly_hours(clinic, {4: [(time(8), time(9))]})
     data = hours_data(clinic.id, mon="09:00-12:00, 11:00-13:00", tue="nine to five", wed="17:00-09:00",
                       thu="09:03-10:00", fri="10:00-11:00")
     page = page_of(client.post(f"{URL}/clinics/{clinic.id}/hours", data=data), 400)
@@ -211,7 +212,7 @@ def test_booking_rule_errors_are_shown_and_nothing_is_saved(client, me, field, v
 # --- time off ------------------------------------------------------------------------
 
 def test_adding_and_removing_a_single_day_off(client, me):
-    scheduling.set_weekly_hours(me.clinics[0], EVERY_DAY)
+    availability.set_weekly_hours(me.clinics[0], EVERY_DAY)
     day = date.today() + timedelta(days=3)
     label = f"{day:%a} {day.day} "
     assert label in page_of(client.get(URL)).text
@@ -277,7 +278,7 @@ def test_time_off_errors_are_shown_and_nothing_is_saved(client, me, data, field,
 @pytest.mark.parametrize("which", ["other", "missing", "huge"])
 def test_another_practitioners_time_off_is_not_found(client, me, which):
     other = create_practitioner()
-    entry = scheduling.add_time_off(other, first_day=date.today() + timedelta(days=1),
+    entry = availability.add_time_off(other, first_day=date.today() + timedelta(days=1),
                                     last_day=date.today() + timedelta(days=1), clinic_id=None)
     target = {"other": entry.id, "missing": entry.id + 100, "huge": 2**40}[which]
     assert client.post(f"{URL}/time-off/{target}/remove").status_code == 404
@@ -285,7 +286,7 @@ def test_another_practitioners_time_off_is_not_found(client, me, which):
 
 
 def test_past_time_off_is_not_listed(client, me):
-    scheduling.add_time_off(me, first_day=date.today() - timedelta(days=20), last_day=date.today() - timedelta(days=10),
+    availability.add_time_off(me, first_day=date.today() - timedelta(days=20), last_day=date.today() - timedelta(days=10),
                             clinic_id=None, note="Old holiday")
     text = page_of(client.get(URL)).text
     assert "Old holiday" not in text and "No time off planned." in text
@@ -297,8 +298,8 @@ def test_preview_lists_each_clinic_in_its_own_zone(client, me):
     honolulu = add_clinic(me, name="Island", city="Honolulu", region="HI", postal_code="96813",
                           timezone="Pacific/Honolulu")
     db.session.commit()
-    scheduling.set_weekly_hours(me.clinics[0], EVERY_DAY)
-    scheduling.set_weekly_hours(honolulu, {day: [(time(14), time(15))] for day in range(7)})
+    availability.set_weekly_hours(me.clinics[0], EVERY_DAY)
+    availability.set_weekly_hours(honolulu, {day: [(time(14), time(15))] for day in range(7)})
     page = page_of(client.get(URL))
     headings = [a.get("id") for a in page.find("h3")]
     assert f"preview-{me.clinics[0].id}" in headings and f"preview-{honolulu.id}" in headings
@@ -312,7 +313,7 @@ def test_ids_are_unique_with_several_clinics_and_time_off(client, me):
     db.session.commit()
     for offset in (1, 3):
         day = date.today() + timedelta(days=offset)
-        scheduling.add_time_off(me, first_day=day, last_day=day, clinic_id=None)
+        availability.add_time_off(me, first_day=day, last_day=day, clinic_id=None)
     page = page_of(client.get(URL))
     assert_accessible_layout(page)
     ids = [a["id"] for _tag, a in page.elements if "id" in a]

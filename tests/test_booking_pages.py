@@ -15,6 +15,7 @@ from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AuditEvent, ListingState,
                               Role)
 from directory.services.booking import requests as booking
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from directory.services.accounts.passwords import hash_password
 from directory.web import TOO_MANY
@@ -36,7 +37,7 @@ CLEAN_INTAKE = {"reason": "Sciatica on the left", "pain_duration": "over_1_year"
 
 def open_hours(practitioner, start: time = time(8), end: time = time(18)) -> None:
     for clinic in practitioner.clinics:
-        scheduling.set_weekly_hours(clinic, {day: [(start, end)] for day in range(7)})
+        availability.set_weekly_hours(clinic, {day: [(start, end)] for day in range(7)})
 
 
 def iso(moment: datetime) -> str:
@@ -428,7 +429,9 @@ def test_cancelling_before_the_cut_off(client, world):
     appointment = make_appointment(world.pr, world.patient, datetime.now(timezone.utc) + timedelta(days=3))
     page = page_of(client.get(f"/appointments/{appointment.id}/cancel"))
     assert_accessible_layout(page)
-    page = page_of(client.post(f"/appointments/{appointment.id}/cancel", data={"reason": ""}), 400)
+    # A reason is optional (as in the API), but one that is too long is sent back.
+    too_long = "x" * (booking.CANCEL_REASON_MAX + 1)
+    page = page_of(client.post(f"/appointments/{appointment.id}/cancel", data={"reason": too_long}), 400)
     assert page.by_id("reason-error")
     response = client.post(f"/appointments/{appointment.id}/cancel", data={"reason": "Feeling better"})
     assert response.status_code == 302 and response.headers["Location"] == "/appointments"

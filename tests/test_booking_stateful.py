@@ -30,6 +30,8 @@ from directory.models._types import as_utc
 from directory.services.booking import requests as booking
 from directory.services.booking import jobs as booking_jobs
 from directory.services.booking import queries as booking_queries
+from directory.services.booking import reschedule as booking_reschedule
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from tests.booking_fixtures import INTAKE, NOW, local, practitioner_with_hours, seen_before
 from tests.booking_fixtures import patient as new_patient
@@ -54,14 +56,14 @@ class BookingMachine(RuleBasedStateMachine):
         self.now = START
         self.steps = 0
         practitioner = create_practitioner(clinics=[{}, NYC] if two_clinics else [{}])
-        scheduling.update_settings(practitioner, initial_minutes=60, follow_up_minutes=follow_up,
+        availability.update_settings(practitioner, initial_minutes=60, follow_up_minutes=follow_up,
                                    buffer_minutes=buffer, min_notice_hours=notice, horizon_days=HORIZON_DAYS)
         san_francisco = {day: [(time(9), time(11)), (time(11, 30), time(13))] for day in range(6)}
         san_francisco[6] = [(time(0, 30), time(4))]  # across the clocks' jump on 8 March
-        scheduling.set_weekly_hours(practitioner.clinics[0], san_francisco)
+        availability.set_weekly_hours(practitioner.clinics[0], san_francisco)
         if two_clinics:
             # 12:00-17:00 in New York is 09:00-14:00 in San Francisco: both clinics offer the same hours.
-            scheduling.set_weekly_hours(practitioner.clinics[1], {day: [(time(12), time(17))] for day in range(5)})
+            availability.set_weekly_hours(practitioner.clinics[1], {day: [(time(12), time(17))] for day in range(5)})
         self.practitioner_id, self.buffer = practitioner.id, timedelta(minutes=buffer)
         self.patient_ids = [create_user(role=Role.PATIENT).id for _ in range(patients)]
         db.session.commit()
@@ -150,9 +152,17 @@ class BookingMachine(RuleBasedStateMachine):
             raise AssertionError(f"{start} overlaps appointment {taken.id} but was booked")
         assert len(self._appointments()) == before
 
+    def _waiting_moves(self, original: Appointment) -> list[int]:
+        """Requests to move the confirmed ``original`` that still wait for an answer."""
+        return [a.id for a in self._appointments()
+                if a.replaces_id == original.id and a.status is S.REQUESTED and not self._lapsed(a)]
+
     def _answer(self, pick: int, action, after: AppointmentStatus, allowed) -> None:
         appointment = self._target(pick)
         should = allowed(appointment)
+        # Confirming a move releases the visit it replaces; cancelling a visit withdraws its move.
+        released = appointment.replaces_id if after is S.CONFIRMED else None
+        withdrawn = self._waiting_moves(appointment) if after is S.CANCELLED else []
         try:
             action(appointment)
         except booking.BookingError:
@@ -160,6 +170,9 @@ class BookingMachine(RuleBasedStateMachine):
             return
         assert should, (appointment.id, self.expected[appointment.id])
         self.expected[appointment.id] = after
+        if released is not None:
+            self.expected[released] = S.CANCELLED
+        self.expected.update({request_id: S.CANCELLED for request_id in withdrawn})
 
     @precondition(_made_some)
     @rule(pick=PICK)
@@ -196,7 +209,9 @@ class BookingMachine(RuleBasedStateMachine):
     @rule(pick=PICK, slot_pick=PICK)
     def patient_reschedules(self, pick, slot_pick):
         old = self._target(pick)
-        free = self._free(kind=old.kind, ignore_appointment_id=old.id)
+        # A confirmed visit stays booked beside its move, so its own slot is not on offer.
+        moving_confirmed = old.status is S.CONFIRMED
+        free = self._free(kind=old.kind, ignore_appointment_id=booking_reschedule.ignored_for_choices(old, self.now))
         if not free:
             return
         slot = free[slot_pick % len(free)]
@@ -204,15 +219,20 @@ class BookingMachine(RuleBasedStateMachine):
         # A lapsed request is expired inside the move's transaction, before it could be moved.
         should = self._patient_may_cancel(old) and not self._lapsed(old) and not same
         lapsed = self._lapsed_ids()
+        superseded = self._waiting_moves(old) if moving_confirmed else []
         try:
-            new = booking.reschedule(old, patient=old.patient, new_start=slot.start, clinic_id=slot.clinic_id,
-                                     now=self.now)
+            new = booking_reschedule.reschedule(old, patient=old.patient, new_start=slot.start,
+                                                clinic_id=slot.clinic_id, now=self.now)
         except booking.BookingError:
             assert not should, (old.id, old.status, slot)
             return
         assert should, (old.id, self.expected[old.id], slot)
         self.expected.update({appointment_id: S.EXPIRED for appointment_id in lapsed})
-        self.expected.update({old.id: S.CANCELLED, new.id: S.REQUESTED})
+        if moving_confirmed:  # the visit stands; a move already waiting is replaced by this one
+            self.expected.update({request_id: S.CANCELLED for request_id in superseded})
+        else:
+            self.expected[old.id] = S.CANCELLED
+        self.expected[new.id] = S.REQUESTED
 
     @rule(hours=st.integers(min_value=1, max_value=30), job=st.booleans())
     def time_passes(self, hours, job):

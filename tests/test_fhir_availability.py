@@ -22,7 +22,7 @@ from directory.models import AppointmentKind, ListingState, Role, VerificationSt
 from directory.models._types import utcnow
 from directory.services.fhir import publish
 from directory.services.fhir.resources import BOOKING_DEEP_LINK, BOOKING_PHONE, NPI_SYSTEM
-from directory.services.booking import scheduling
+from directory.services.booking import availability, scheduling
 from tests import booking_fixtures
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 from tests.helpers_auth import login_as
@@ -223,7 +223,7 @@ def test_slots_are_exactly_the_free_first_visits_of_the_next_fourteen_days(clien
     taken = scheduling.free_slots(practitioner, start=today + timedelta(days=3), days=1,
                                   kind=AppointmentKind.INITIAL, now=now)[2]
     booking_fixtures.request(booking_fixtures.patient(), practitioner, taken.start, now=now)
-    scheduling.add_time_off(practitioner, first_day=today + timedelta(days=5), last_day=today + timedelta(days=5),
+    availability.add_time_off(practitioner, first_day=today + timedelta(days=5), last_day=today + timedelta(days=5),
                             clinic_id=None)
     expected = scheduling.free_slots(practitioner, start=today, days=publish.SLOT_DAYS,
                                      kind=AppointmentKind.INITIAL, now=now)

@@ -89,3 +89,21 @@ def test_admins_hide_and_restore_with_a_reason_and_hidden_reviews_do_not_count(v
     assert reviews.summary(visit.practitioner_id).count == 1
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "review")).all()
     assert {"review.hide", "review.restore"} <= set(actions)
+
+
+def test_a_patient_may_show_their_own_measured_change_from_a_course(app):
+    from directory.services.courses import checkins
+    from directory.services.reviews.measured import measured_change
+    from tests.course_fixtures import GOALS, book, setup
+
+    practitioner, someone, origin, course = setup()
+    assert measured_change(someone, practitioner.id) is None  # a plan with no check-ins yet
+    sessions = book(course, someone)
+    for session, pain in ((sessions[0], 7), (sessions[7], 3)):
+        checkins.answer(session, patient=someone, now=session.starts_at.replace(tzinfo=NOW.tzinfo),
+                        data={"pain": pain, "function": [{"activity": g, "score": 5} for g in GOALS]})
+    change = measured_change(someone, practitioner.id)
+    assert change == "pain 7 → 3 over 8 sessions"
+    shown = reviews.write(origin, someone, rating=5, measured_change=change, now=NOW)
+    assert shown.measured_change == change
+    assert measured_change(patient(), practitioner.id) is None

@@ -14,6 +14,7 @@ from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AvailabilityRule, Clinic,
                               Practitioner, TimeOff)
 from directory.models._types import as_utc
+from directory.services.booking import availability
 from directory.services.booking import scheduling
 from directory.services.booking.schedule_view import upcoming_by_clinic, zone_label
 from directory.services.booking.scheduling import AvailabilityError, free_slots, is_free
@@ -31,7 +32,7 @@ def practitioner_with(hours: dict, tz: str = LA, **settings) -> Practitioner:
     values = {"initial_minutes": 60, "follow_up_minutes": 45, "buffer_minutes": 15,
               "min_notice_hours": 0, "horizon_days": 365, **settings}
     practitioner = create_practitioner(clinics=[{"timezone": tz}], **values)
-    scheduling.set_weekly_hours(practitioner.clinics[0], hours)
+    availability.set_weekly_hours(practitioner.clinics[0], hours)
     return practitioner
 
 
@@ -177,7 +178,7 @@ def test_an_appointment_at_another_clinic_blocks_every_clinic(app):
     practitioner = practitioner_with({0: [(time(9), time(10))]})
     second = add_clinic(practitioner, name="Second")
     db.session.commit()
-    scheduling.set_weekly_hours(second, {0: [(time(9), time(10))]})
+    availability.set_weekly_hours(second, {0: [(time(9), time(10))]})
     assert len(free_slots(practitioner, start=MONDAY, days=1, kind=FOLLOW_UP, now=NOW)) == 2
     book(practitioner, la(MONDAY, 9), 45, clinic=second)
     assert free_slots(practitioner, start=MONDAY, days=1, kind=FOLLOW_UP, now=NOW) == []
@@ -235,24 +236,24 @@ def test_slot_end_uses_the_kinds_length(app):
 def test_time_off_for_one_clinic_is_whole_local_days(app):
     practitioner = practitioner_with(EVERY_DAY)
     clinic = practitioner.clinics[0]
-    entry = scheduling.add_time_off(practitioner, first_day=MONDAY + timedelta(days=1),
+    entry = availability.add_time_off(practitioner, first_day=MONDAY + timedelta(days=1),
                                     last_day=MONDAY + timedelta(days=2), clinic_id=clinic.id, note="Course")
     assert as_utc(entry.starts_at) == la(MONDAY + timedelta(days=1), 0)
     assert as_utc(entry.ends_at) == la(MONDAY + timedelta(days=3), 0)
     days = {s.local_start(ZoneInfo(LA)).date() for s in free_slots(practitioner, start=MONDAY, days=4, now=NOW)}
     assert days == {MONDAY, MONDAY + timedelta(days=3)}
-    assert scheduling.time_off_days(entry, [ZoneInfo(LA)]) == (MONDAY + timedelta(days=1), MONDAY + timedelta(days=2))
+    assert availability.time_off_days(entry, [ZoneInfo(LA)]) == (MONDAY + timedelta(days=1), MONDAY + timedelta(days=2))
 
 
 def test_time_off_at_one_clinic_leaves_the_other_open(app):
     practitioner = practitioner_with(EVERY_DAY)
     second = add_clinic(practitioner, name="Second")
     db.session.commit()
-    scheduling.set_weekly_hours(second, EVERY_DAY)
-    scheduling.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=second.id)
+    availability.set_weekly_hours(second, EVERY_DAY)
+    availability.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=second.id)
     slots = free_slots(practitioner, start=MONDAY, days=1, now=NOW)
     assert {s.clinic_id for s in slots} == {practitioner.clinics[0].id}
-    scheduling.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
+    availability.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
     assert free_slots(practitioner, start=MONDAY, days=1, now=NOW) == []
 
 
@@ -260,12 +261,12 @@ def test_time_off_for_all_clinics_covers_each_zones_whole_days(app):
     practitioner = practitioner_with(EVERY_DAY)
     new_york = add_clinic(practitioner, name="East", timezone="America/New_York")
     db.session.commit()
-    scheduling.set_weekly_hours(new_york, EVERY_DAY)
-    entry = scheduling.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
+    availability.set_weekly_hours(new_york, EVERY_DAY)
+    entry = availability.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
     ny = ZoneInfo("America/New_York")
     assert as_utc(entry.starts_at) == datetime.combine(MONDAY, time(0), tzinfo=ny)
     assert as_utc(entry.ends_at) == la(MONDAY + timedelta(days=1), 0)
-    assert scheduling.time_off_days(entry, [ZoneInfo(LA), ny]) == (MONDAY, MONDAY)
+    assert availability.time_off_days(entry, [ZoneInfo(LA), ny]) == (MONDAY, MONDAY)
     slots = free_slots(practitioner, start=MONDAY - timedelta(days=1), days=3, now=NOW)
     for clinic, tz in ((practitioner.clinics[0], ZoneInfo(LA)), (new_york, ny)):
         days = {s.local_start(tz).date() for s in slots if s.clinic_id == clinic.id}
@@ -282,12 +283,12 @@ def test_a_partial_time_off_blocks_only_the_slots_it_touches(app):
 
 def test_removing_time_off_brings_the_slots_back(app):
     practitioner = practitioner_with(EVERY_DAY)
-    entry = scheduling.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
+    entry = availability.add_time_off(practitioner, first_day=MONDAY, last_day=MONDAY, clinic_id=None)
     assert free_slots(practitioner, start=MONDAY, days=1, now=NOW) == []
     assert own_or_404(TimeOff, entry.id, practitioner_id=practitioner.id) is entry
     with pytest.raises(NotFound):
         own_or_404(TimeOff, entry.id, practitioner_id=practitioner_with({}).id)
-    scheduling.remove_time_off(entry)
+    availability.remove_time_off(entry)
     assert len(free_slots(practitioner, start=MONDAY, days=1, now=NOW)) == 6
 
 
@@ -304,7 +305,7 @@ def test_time_off_validation(app, first, last, clinic, field):
     other = practitioner_with(EVERY_DAY)
     clinic_id = (practitioner if clinic == "own" else other).clinics[0].id
     with pytest.raises(AvailabilityError) as raised:
-        scheduling.add_time_off(practitioner, first_day=first, last_day=last, clinic_id=clinic_id)
+        availability.add_time_off(practitioner, first_day=first, last_day=last, clinic_id=clinic_id)
     assert set(raised.value.errors) == {field}
     assert db.session.scalars(select(TimeOff)).all() == []
 
@@ -314,8 +315,8 @@ def test_time_off_validation(app, first, last, clinic, field):
 def test_weekly_hours_replace_the_old_ones(app):
     practitioner = practitioner_with({0: [(time(9), time(12))], 2: [(time(13), time(17))]})
     clinic = practitioner.clinics[0]
-    scheduling.set_weekly_hours(clinic, {1: [(time(14), time(18)), (time(8), time(12))]})
-    hours = scheduling.weekly_hours(practitioner)[clinic.id]
+    availability.set_weekly_hours(clinic, {1: [(time(14), time(18)), (time(8), time(12))]})
+    hours = availability.weekly_hours(practitioner)[clinic.id]
     assert hours[1] == [(time(8), time(12)), (time(14), time(18))]
     assert all(hours[day] == [] for day in (0, 2, 3, 4, 5, 6))
 
@@ -330,7 +331,7 @@ def test_weekly_hours_replace_the_old_ones(app):
 def test_weekly_hours_validation_saves_nothing(app, ranges, fragment):
     practitioner = practitioner_with({0: [(time(9), time(12))]})
     with pytest.raises(AvailabilityError) as raised:
-        scheduling.set_weekly_hours(practitioner.clinics[0], {0: [(time(8), time(9))], 3: ranges})
+        availability.set_weekly_hours(practitioner.clinics[0], {0: [(time(8), time(9))], 3: ranges})
     assert list(raised.value.errors) == ["thu"] and fragment in raised.value.errors["thu"]
     assert raised.value.errors["thu"].startswith("Thursday")
     db.session.expire_all()
@@ -342,9 +343,9 @@ def test_weekly_hours_of_every_clinic_in_one_query(app):
     closed = add_clinic(practitioner, name="Closed")
     east = add_clinic(practitioner, name="East", timezone="America/New_York")
     db.session.commit()
-    scheduling.set_weekly_hours(east, {6: [(time(14), time(16)), (time(8), time(10))]})
+    availability.set_weekly_hours(east, {6: [(time(14), time(16)), (time(8), time(10))]})
     assert len(practitioner.clinics) == 3  # loaded already, as on the availability page
-    queries, hours = QueryCounter().count(lambda: scheduling.weekly_hours(practitioner))
+    queries, hours = QueryCounter().count(lambda: availability.weekly_hours(practitioner))
     assert queries == 1
     assert hours[practitioner.clinics[0].id][0] == [(time(9), time(12))]
     assert hours[closed.id] == {day: [] for day in range(7)}
@@ -353,7 +354,7 @@ def test_weekly_hours_of_every_clinic_in_one_query(app):
 
 def test_touching_ranges_are_allowed(app):
     practitioner = practitioner_with({0: [(time(9), time(12)), (time(12), time(13))]})
-    hours = scheduling.weekly_hours(practitioner)[practitioner.clinics[0].id]
+    hours = availability.weekly_hours(practitioner)[practitioner.clinics[0].id]
     assert hours[0] == [(time(9), time(12)), (time(12), time(13))]
 
 
@@ -364,7 +365,7 @@ LIMITS = {"initial_minutes": (15, 240), "follow_up_minutes": (15, 240), "buffer_
 def test_settings_accept_their_bounds(app):
     practitioner = practitioner_with({})
     for index in (0, 1):
-        scheduling.update_settings(practitioner, **{name: bounds[index] for name, bounds in LIMITS.items()})
+        availability.update_settings(practitioner, **{name: bounds[index] for name, bounds in LIMITS.items()})
         db.session.expire_all()
         assert {name: getattr(practitioner, name) for name in LIMITS} == {
             name: bounds[index] for name, bounds in LIMITS.items()}
@@ -378,7 +379,7 @@ def test_settings_out_of_range_change_nothing(app, name, side):
               "min_notice_hours": 12, "horizon_days": 30}
     values[name] = LIMITS[name][side] + (-1 if side == 0 else 1)
     with pytest.raises(AvailabilityError) as raised:
-        scheduling.update_settings(practitioner, **values)
+        availability.update_settings(practitioner, **values)
     assert list(raised.value.errors) == [name]
     db.session.rollback()
     db.session.expire_all()
@@ -495,8 +496,8 @@ def test_free_slots_uses_the_same_queries_for_1_or_30_days_and_0_or_100_appointm
     practitioner = practitioner_with(weekdays)
     second = add_clinic(practitioner, name="East", timezone="America/New_York")
     db.session.commit()
-    scheduling.set_weekly_hours(second, weekdays)
-    scheduling.add_time_off(practitioner, first_day=MONDAY + timedelta(days=9), last_day=MONDAY + timedelta(days=9),
+    availability.set_weekly_hours(second, weekdays)
+    availability.add_time_off(practitioner, first_day=MONDAY + timedelta(days=9), last_day=MONDAY + timedelta(days=9),
                             clinic_id=None)
     counter = QueryCounter()
     practitioner_id = practitioner.id

@@ -13,7 +13,7 @@ from directory.admin.forms import RosterForm
 from directory.models import Role
 from directory.search.routes import page_window
 from directory.services.licensing import jurisdictions
-from directory.services.licensing import decisions as licensing
+from directory.services.licensing import expiry as licence_expiry
 from directory.services.licensing import rosters
 from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 from directory.web import form_errors
@@ -66,8 +66,8 @@ def rosters_page():
 @bp.get("/expiring")
 def expiring():
     today = date.today()
-    return render_template("admin/expiring.html", soon=licensing.expiring(today=today, days=FIRST_REMINDER_DAYS),
-                           lapsed=licensing.lapsed(), today=today, window=FIRST_REMINDER_DAYS,
+    return render_template("admin/expiring.html", soon=licence_expiry.expiring(today=today, days=FIRST_REMINDER_DAYS),
+                           lapsed=licence_expiry.lapsed(), today=today, window=FIRST_REMINDER_DAYS,
                            last_reminder=LAST_REMINDER_DAYS)
 
 

@@ -15,6 +15,7 @@ from directory.services import audit
 from directory.services.licensing import jurisdictions
 from directory.services.licensing import checks as licence_checks
 from directory.services.licensing import decisions as licensing
+from directory.services.licensing import expiry as licence_expiry
 from directory.services.licensing import rosters
 from directory.services.licensing.expiry import FIRST_REMINDER_DAYS
 from directory.services.licensing import review as licence_review
@@ -36,17 +37,17 @@ def overview():
     return render_template(
         "admin/overview.html",
         pending=queries.count_pending(),
-        expiring=licensing.count_expiring(today=today, days=FIRST_REMINDER_DAYS),
-        lapsed=licensing.count_lapsed(),
+        expiring=licence_expiry.count_expiring(today=today, days=FIRST_REMINDER_DAYS),
+        lapsed=licence_expiry.count_lapsed(),
         suspended=queries.count_suspended(),
-        oldest=licensing.pending_queue(limit=5),
+        oldest=licence_review.pending_queue(limit=5),
         imports=rosters.recent_imports(limit=5),
         window=FIRST_REMINDER_DAYS)
 
 
 @bp.get("/licences")
 def queue():
-    return render_template("admin/queue.html", licences=licensing.pending_queue(limit=200),
+    return render_template("admin/queue.html", licences=licence_review.pending_queue(limit=200),
                            total=queries.count_pending())
 
 

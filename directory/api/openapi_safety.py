@@ -52,6 +52,9 @@ SCHEMAS: dict[str, dict] = {
         "text": {"type": "string", "maxLength": TEXT_MAX},
         "show_name": {"type": "boolean", "default": True,
                       "description": "Show the first name and initial; false shows \"Verified patient\"."},
+        "show_change": {"type": "boolean", "default": False,
+                        "description": "Show the patient's own measured change from their latest course with "
+                                       "this practitioner (\"pain 7 → 3 over 8 sessions\"), when there is one."},
     }, required=["rating"]),
     "Review": _object({
         "id": {"type": "integer"},

@@ -6,6 +6,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from directory.api import bp, serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
+from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
 from directory.services.reviews import reviews
 from directory.services.search import profiles
@@ -20,12 +21,15 @@ CACHE_CONTROL = "public, max-age=60"
 
 def _invalid(exc: InvalidSearch):
     first = exc.errors[0]
-    response = jsonify({"error": {
+    error = {
         "code": first.code,
         "message": first.message,
         "field": first.field,
         "details": [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
-    }})
+    }
+    if first.code == "unknown_location":
+        error["suggestions"] = list(first.suggestions)
+    response = jsonify({"error": error})
     response.status_code = 400
     return response
 
@@ -71,7 +75,9 @@ def practitioners():
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
                         page=req.page, per_page=req.per_page)
     place = req.place
-    rated = reviews.summaries([h.practitioner.id for h in result.hits])
+    unlicensed = unlicensed_states.explain(place, result, req.filters)
+    nearest = unlicensed.nearest if unlicensed is not None else []
+    rated = reviews.summaries([h.practitioner.id for h in [*result.hits, *nearest]])
     body = {
         "origin": None if place is None else {
             "lat": place.latitude, "lon": place.longitude, "label": place.label},
@@ -84,6 +90,10 @@ def practitioners():
         "pages": result.pages,
         "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance, rated.get(h.practitioner.id))
                     for h in result.hits],
+        "unlicensed_state": None if unlicensed is None else {
+            "state": unlicensed.state, "message": unlicensed.message,
+            "nearest_licensed": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance,
+                                                     rated.get(h.practitioner.id)) for h in nearest]},
         "links": {
             "self": _link(req, req.page),
             "next": _link(req, req.page + 1)

@@ -13,7 +13,7 @@ from directory.models import Appointment, ReactionReport, Review, Role
 from directory.models._types import utcnow
 from directory.services.booking import attendance
 from directory.services.booking import queries as booking_queries
-from directory.services.reviews import reviews
+from directory.services.reviews import measured, reviews
 from directory.services.safety import reports
 from directory.services.safety.triage import SymptomError
 from directory.services.search import profiles
@@ -110,16 +110,19 @@ def write_review(appointment_id: str):
     found = _mine(appointment_id)
     try:
         body = json_body()
-        show_name = body.get("show_name", True)
+        show_name, show_change = body.get("show_name", True), body.get("show_change", False)
         if not isinstance(show_name, bool):
             raise ParamError("show_name", "show_name must be true or false.")
+        if not isinstance(show_change, bool):
+            raise ParamError("show_change", "show_change must be true or false.")
     except ParamError as error:
         return error.response()
     if found is None:
         return _not_found(appointment_id)
     try:
+        change = measured.measured_change(current_api_user(), found.practitioner_id) if show_change else None
         review = reviews.write(found, current_api_user(), rating=body.get("rating"), text=body.get("text", ""),
-                               show_name=show_name)
+                               show_name=show_name, measured_change=change)
     except reviews.ReviewError as error:
         if error.code == "not_found":
             return _not_found(appointment_id)

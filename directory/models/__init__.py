@@ -2,6 +2,7 @@
 from directory.models.audit import AuditEvent
 from directory.models.booking import (ACTIVE_STATUSES, ApiToken, Appointment, AppointmentKind,
                                       AppointmentStatus, AvailabilityRule, IdempotentRequest, TimeOff)
+from directory.models.course import CheckIn, Course, CourseDecision, CourseStatus, ReviewDecision
 from directory.models.geocode import GeocodeCacheEntry
 from directory.models.licence import BoardStatus, Licence, VerificationState
 from directory.models.outbox import OutboxMessage
@@ -15,9 +16,9 @@ from directory.models.user import Role, User
 
 __all__ = [
     "ACTIVE_STATUSES", "ApiToken", "Appointment", "AppointmentKind", "AppointmentStatus",
-    "AuditEvent", "AvailabilityRule", "BoardStatus", "Clinic", "GeocodeCacheEntry",
-    "IdempotentRequest", "Licence", "ListingState", "OutboxMessage", "Practitioner",
-    "ReactionReport", "Review", "ReviewFlag", "Role", "RosterEntry", "RosterImport",
-    "RosterImportResult", "SearchCell", "SearchEntry", "SearchGeneration", "TimeOff", "TriageLevel",
-    "User", "VerificationState",
+    "AuditEvent", "AvailabilityRule", "BoardStatus", "CheckIn", "Clinic", "Course",
+    "CourseDecision", "CourseStatus", "GeocodeCacheEntry", "IdempotentRequest", "Licence",
+    "ListingState", "OutboxMessage", "Practitioner", "ReactionReport", "Review", "ReviewDecision",
+    "ReviewFlag", "Role", "RosterEntry", "RosterImport", "RosterImportResult", "SearchCell",
+    "SearchEntry", "SearchGeneration", "TimeOff", "TriageLevel", "User", "VerificationState",
 ]

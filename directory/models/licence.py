@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from directory.extensions import db
-from directory.models._types import enum_column, utcnow
+from directory.models._types import NEVER_REUSE_IDS, enum_column, utcnow
 
 if TYPE_CHECKING:
     from directory.models.practitioner import Practitioner
@@ -48,7 +48,7 @@ def normalise_number(value: str) -> str:
 class Licence(db.Model):
     __tablename__ = "licence"
     __table_args__ = (Index("ix_licence_jurisdiction_number", "jurisdiction", "number_normalized"),
-                      Index("ix_licence_queue", "verification_state", "submitted_at"))
+                      Index("ix_licence_queue", "verification_state", "submitted_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(

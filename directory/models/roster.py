@@ -7,11 +7,12 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.extensions import db
-from directory.models._types import utcnow
+from directory.models._types import NEVER_REUSE_IDS, utcnow
 
 
 class RosterImport(db.Model):
     __tablename__ = "roster_import"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction: Mapped[str] = mapped_column(String(6), index=True)

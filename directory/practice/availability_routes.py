@@ -11,6 +11,7 @@ from directory.models import Clinic, Practitioner, TimeOff
 from directory.practice import bp
 from directory.practice.availability_forms import HOURS_HINT, HoursForm, SettingsForm, TimeOffForm
 from directory.services.booking import schedule_view
+from directory.services.booking import availability as booking_availability
 from directory.services.booking import scheduling
 from directory.services.booking.scheduling import DAY_KEYS
 from directory.web import form_errors
@@ -33,12 +34,12 @@ def _time_off_rows(practitioner: Practitioner) -> list[dict]:
     clinics = {c.id: c for c in practitioner.clinics}
     every_zone = [scheduling.zone(c.timezone) for c in clinics.values()]
     rows = []
-    for entry in scheduling.upcoming_time_off(practitioner):
+    for entry in booking_availability.upcoming_time_off(practitioner):
         clinic = clinics.get(entry.clinic_id)
         zones = [scheduling.zone(clinic.timezone)] if clinic else every_zone
         if not zones:
             continue
-        first, last = scheduling.time_off_days(entry, zones)
+        first, last = booking_availability.time_off_days(entry, zones)
         rows.append({"entry": entry, "first": first, "last": last,
                      "where": clinic.label if clinic else "All clinics"})
     return rows
@@ -48,7 +49,7 @@ def _page(practitioner: Practitioner, *, hours_form: HoursForm | None = None, ho
           settings_form: SettingsForm | None = None, time_off_form: TimeOffForm | None = None,
           errors: dict[str, str] | None = None, error_form=None, code: int = 200):
     clinics = []
-    hours = scheduling.weekly_hours(practitioner)
+    hours = booking_availability.weekly_hours(practitioner)
     for clinic in practitioner.clinics:
         form = hours_form if clinic.id == hours_clinic_id else HoursForm.initial(
             hours[clinic.id], _prefix(clinic.id))
@@ -84,11 +85,11 @@ def availability():
 @bp.post("/availability/clinics/<int:clinic_id>/hours")
 def availability_hours(clinic_id: int):
     practitioner = current_practitioner()
-    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id)
+    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id, archived_at=None)
     form = HoursForm(prefix=_prefix(clinic.id))
     if form.validate_on_submit():
         try:
-            scheduling.set_weekly_hours(clinic, form.hours())
+            booking_availability.set_weekly_hours(clinic, form.hours())
         except scheduling.AvailabilityError as exc:
             found = exc.errors
         else:
@@ -96,7 +97,7 @@ def availability_hours(clinic_id: int):
             return redirect(url_for(".availability", _anchor=f"hours-{clinic.id}"))
     else:
         # Every day's problem at once: what could not be read, and the rules over what could.
-        found = {**scheduling.hours_errors(form.hours()), **form_errors(form)}
+        found = {**booking_availability.hours_errors(form.hours()), **form_errors(form)}
     errors = {key: found[key] for key in [*DAY_KEYS, *found] if key in found}
     return _page(practitioner, hours_form=form, hours_clinic_id=clinic.id, errors=errors, error_form=form,
                  code=400)
@@ -109,7 +110,7 @@ def availability_settings():
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            scheduling.update_settings(practitioner, **form.values())
+            booking_availability.update_settings(practitioner, **form.values())
         except scheduling.AvailabilityError as exc:
             errors = exc.errors
         else:
@@ -127,7 +128,7 @@ def time_off_add():
     if form.validate_on_submit():
         first = form.first_day.data
         try:
-            scheduling.add_time_off(practitioner, first_day=first, last_day=form.last_day.data or first,
+            booking_availability.add_time_off(practitioner, first_day=first, last_day=form.last_day.data or first,
                                     clinic_id=form.chosen_clinic_id, note=form.note.data or "")
         except scheduling.AvailabilityError as exc:
             errors = exc.errors
@@ -142,6 +143,6 @@ def time_off_add():
 def time_off_remove(time_off_id: int):
     practitioner = current_practitioner()
     entry = own_or_404(TimeOff, time_off_id, practitioner_id=practitioner.id)
-    scheduling.remove_time_off(entry)
+    booking_availability.remove_time_off(entry)
     flash("Time off removed.", "success")
     return redirect(url_for(".availability", _anchor="time-off"))

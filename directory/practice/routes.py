@@ -16,7 +16,7 @@ from directory.services.search import listing_status
 from directory.services.practice import editing as practice
 from directory.services.search import profiles
 from directory.services.booking import queries as booking_queries
-from directory.web import ConfirmForm, form_errors
+from directory.web import ConfirmForm, config_limit, form_errors
 
 
 @bp.before_request
@@ -111,6 +111,7 @@ def _photo_page(practitioner: Practitioner, form: PhotoForm, errors: dict[str, s
 
 
 @bp.route("/photo", methods=["GET", "POST"])
+@config_limit("PHOTO_RATE_LIMIT")  # each upload is decoded: up to ~110 MB for a second
 def photo():
     practitioner = current_practitioner()
     form = PhotoForm()

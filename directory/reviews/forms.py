@@ -28,6 +28,7 @@ class ReviewForm(FlaskForm):
     rating = RadioField("Your rating", choices=STARS, validators=[DataRequired("Choose a rating from 1 to 5.")])
     text = _text("Your review (optional)", TEXT_MAX)
     show_name = BooleanField("Show my first name and initial (otherwise \"Verified patient\")", default=True)
+    show_change = BooleanField("Show my measured change from my course", default=False)
 
 
 class ReplyForm(FlaskForm):

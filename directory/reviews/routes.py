@@ -12,7 +12,7 @@ from directory.extensions import db, limiter
 from directory.models import Review, Role
 from directory.reviews import bp
 from directory.reviews.forms import FlagForm, ReplyForm, ReviewForm
-from directory.services.reviews import reviews
+from directory.services.reviews import measured, reviews
 from directory.services.search import profiles
 from directory.web import TOO_MANY, form_errors
 
@@ -37,11 +37,12 @@ def write(appointment_id: int):
     except reviews.ReviewError as error:
         return render_template("reviews/closed.html", appointment=found, message=error.message), 409
     form = ReviewForm()
+    change = measured.measured_change(_me(), found.practitioner_id)
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             reviews.write(found, _me(), rating=int(form.rating.data), text=form.text.data or "",
-                          show_name=form.show_name.data)
+                          show_name=form.show_name.data, measured_change=change if form.show_change.data else None)
         except reviews.ReviewError as error:
             errors = {error.field or "rating": error.message}
         else:
@@ -49,7 +50,8 @@ def write(appointment_id: int):
             return redirect(url_for("reviews.practitioner_reviews", practitioner_id=found.practitioner_id))
     elif form.is_submitted():
         errors = form_errors(form)
-    return render_template("reviews/write.html", appointment=found, form=form, errors=errors), 400 if errors else 200
+    return render_template("reviews/write.html", appointment=found, form=form, errors=errors,
+                           change=change), 400 if errors else 200
 
 
 @bp.get("/practitioners/<int:practitioner_id>/reviews")

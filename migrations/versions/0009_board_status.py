@@ -2,7 +2,7 @@
 when their roster check fails; each roster import keeps its lists
 
 Revision ID: 0009boardstatus
-Revises: 0005searchgeneration
+Revises: 0008accountsecurity
 Create Date: 2026-12-07 10:20:00
 
 Existing board statuses: until now nothing but the column's default ("active") and the demo
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009boardstatus'
-down_revision = '0005searchgeneration'
+down_revision = '0008accountsecurity'
 branch_labels = None
 depends_on = None
 

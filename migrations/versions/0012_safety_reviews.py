@@ -1,7 +1,7 @@
 """Safety and reviews: attendance on appointments, reaction reports, reviews and their reports
 
 Revision ID: 0012safetyreviews
-Revises: 0009boardstatus
+Revises: 0011courses
 Create Date: 2026-12-07 10:19:06.000195
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012safetyreviews'
-down_revision = '0009boardstatus'
+down_revision = '0011courses'
 branch_labels = None
 depends_on = None
 

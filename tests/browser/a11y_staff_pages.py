@@ -79,6 +79,11 @@ def practitioner(w: Walk, world: World) -> None:
     w.visit("/practice/calendar", "calendar feed: none yet")
     page.get_by_role("button", name="Create a calendar feed").click()
     expect(page.get_by_role("textbox", name="Feed address")).to_be_visible()
+    # The script adds a copy button; pressing it selects the whole address and says what happened.
+    page.get_by_role("button", name="Copy the address").click()
+    expect(page.get_by_role("status").filter(has_text=re.compile("Copied|Ctrl\\+C"))).to_be_visible()
+    assert page.evaluate("(() => { const f = document.getElementById('feed-url');"
+                         " return f.selectionStart === 0 && f.selectionEnd === f.value.length; })()")
     w.check("calendar feed: the new address shown once")
 
 

@@ -10,6 +10,7 @@ from directory.extensions import db
 from directory.models import AppointmentKind, AppointmentStatus, ListingState, Role, User, VerificationState
 from directory.services.accounts import users as accounts
 from directory.services.booking import requests as booking
+from directory.services.booking import reschedule as booking_reschedule
 from directory.services.licensing import decisions as licensing
 from directory.services.booking import scheduling
 from directory.services.accounts.passwords import hash_password
@@ -82,6 +83,8 @@ def build() -> World:
     confirmed = booking.request_appointment(patient=pat, practitioner=mei, clinic_id=clinic.id, start=later[2],
                                             kind=AppointmentKind.INITIAL, intake=INTAKE, now=now)
     booking.confirm(confirmed, practitioner_user=mei_user, now=now)
+    # Pat asked to move the confirmed visit: the pages say it stands until Mei confirms the new time.
+    booking_reschedule.reschedule(confirmed, patient=pat, new_start=later[0], now=now)
     declined = booking.request_appointment(patient=pat, practitioner=mei, clinic_id=clinic.id, start=later[4],
                                            kind=AppointmentKind.INITIAL, intake=INTAKE, now=now)
     booking.decline(declined, practitioner_user=mei_user, now=now,

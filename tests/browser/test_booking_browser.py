@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from directory.extensions import db
 from directory.models import Role
-from directory.services.booking import scheduling
+from directory.services.booking import availability as booking_availability
 from directory.services.accounts.passwords import hash_password
 from tests.factories import create_practitioner, create_user
 
@@ -39,7 +39,7 @@ def test_a_patient_requests_a_slot_and_sees_it_confirmed(live_server, page):
         user = create_user(role=Role.PRACTITIONER, email=PRACTITIONER_EMAIL, name="Mei Chen",
                            password_hash=hash_password(PASSWORD))
         practitioner = create_practitioner(user=user, display_name="Mei Chen")
-        scheduling.set_weekly_hours(practitioner.clinics[0], {day: [(time(9), time(17))] for day in range(7)})
+        booking_availability.set_weekly_hours(practitioner.clinics[0], {day: [(time(9), time(17))] for day in range(7)})
         create_user(role=Role.PATIENT, email=PATIENT_EMAIL, name="Pat Lee", password_hash=hash_password(PASSWORD))
         db.session.commit()
         profile_url = f"{live_server.url}/practitioners/{practitioner.id}"

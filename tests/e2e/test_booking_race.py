@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import Appointment, Role
 from directory.models.booking import ACTIVE_STATUSES
-from directory.services.booking import scheduling
+from directory.services.booking import availability
 from directory.services.accounts.passwords import hash_password
 from tests.e2e import ui
 from tests.factories import create_practitioner, create_user
@@ -36,7 +36,7 @@ def practitioner_id(server_db) -> int:
                            password_hash=hash_password(ui.PASSWORD))
         # In New York, away from the journeys' California practitioner on the same server.
         practitioner = create_practitioner(user=user, display_name=NAME, clinics=[MIDTOWN])
-        scheduling.set_weekly_hours(practitioner.clinics[0], {day: [(time(9), time(17))] for day in range(7)})
+        availability.set_weekly_hours(practitioner.clinics[0], {day: [(time(9), time(17))] for day in range(7)})
         for number, email in enumerate(PATIENTS, 1):
             create_user(role=Role.PATIENT, email=email, name=f"Patient {number}",
                         password_hash=hash_password(ui.PASSWORD))

@@ -22,6 +22,7 @@ from directory.models import (AvailabilityRule, Clinic, Licence, ListingState,
                               Practitioner, Role, SearchEntry, User, VerificationState)
 from directory.models.search import reindex
 from directory.models.search_generation import mark_search_changed
+from directory.services.courses.demo import ensure_demo_course
 from directory.services.demo.generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
                                                npi_check_digit)
 from directory.services.demo import visits
@@ -126,6 +127,8 @@ def ensure_demo_accounts(today: date) -> tuple[list[DemoAccount], int]:
     admin, user = users["admin"], users["practitioner"]
     if user.practitioner is None and user.role is Role.PRACTITIONER:
         _demo_practitioner(user, admin, today)
+    if user.practitioner is not None and users["patient"].role is Role.PATIENT:
+        ensure_demo_course(users["patient"], user.practitioner, today)
     db.session.commit()
     return accounts, admin.id
 

@@ -40,10 +40,10 @@ def _visit(patient: User, practitioner_user: User, days_ago: int, now: datetime)
 
 
 def ensure(patient: User, practitioner_user: User, password: str, now: datetime | None = None) -> None:
-    """Create the visits once: nothing happens when the demo patient already has any."""
+    """Create the visits once: nothing happens when the other demo patients already exist."""
     now = now or datetime.now(timezone.utc)
     if practitioner_user.practitioner is None or db.session.scalar(
-            select(Appointment.id).where(Appointment.patient_id == patient.id).limit(1)) is not None:
+            select(User.id).where(User.email == f"patient2@{DEMO_DOMAIN}")) is not None:
         return
     for days_ago in (13, 6):
         _visit(patient, practitioner_user, days_ago, now)

@@ -5,7 +5,7 @@ a verified unexpired licence for the clinic's jurisdiction), read from the searc
 bulk, and only at the clinics that index lists them at.
 
 Slots: free first visits from ``scheduling.free_slots``, on each clinic's local days from
-today for ``SLOT_DAYS`` days (the profile page's own window), and none at all while a
+today for ``SLOT_DAYS`` days, and none at all while a
 practitioner does not accept new patients: a published free slot must be bookable by anyone.
 Follow-up visits are only for returning patients, so they are never published.
 
@@ -28,7 +28,7 @@ from directory.services.fhir import resources
 from directory.services.booking import scheduling
 from directory.services.search import profiles
 
-# Fourteen local days, as on a profile: at 5,000 demo practitioners the booking horizon
+# Fourteen local days: at 5,000 demo practitioners the booking horizon
 # (60 days by default) would make the slot files four times as large for times few people
 # book from an aggregator (README, "Open availability").
 SLOT_DAYS = 14
