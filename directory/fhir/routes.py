@@ -9,8 +9,8 @@ from flask import Response, jsonify, request
 from directory.errors.handlers import json_error
 from directory.fhir import bp
 from directory.models._types import utcnow
+from directory.services import links
 from directory.services.fhir import publish
-from directory.web import external_url
 
 # The spec reads the manifest's max-age as the client's polling interval.
 POLL_SECONDS = 60
@@ -19,21 +19,29 @@ UNKNOWN_FILE = ("There is no such file. Fetch /fhir/$bulk-publish for the list o
 
 
 def _links() -> publish.Links:
+    # One base for every link of a file (thousands of them), worked out once.
+    base = links.base_url()
+
+    def url(endpoint: str, **values) -> str:
+        found = links.external_url(endpoint, base=base, **values)
+        assert found is not None  # there is always a request, so always a base
+        return found
+
     return publish.Links(
-        file=lambda kind: external_url("fhir.resource_file", kind=kind),
-        slot_file=lambda code: external_url("fhir.slot_file", jurisdiction=code),
-        profile=lambda practitioner_id: external_url("practitioners.profile", practitioner_id=practitioner_id),
+        file=lambda kind: url("fhir.resource_file", kind=kind),
+        slot_file=lambda code: url("fhir.slot_file", jurisdiction=code),
+        profile=lambda practitioner_id: url("practitioners.profile", practitioner_id=practitioner_id),
         # The same address, parameters in the same order, as a profile's time buttons.
-        booking=lambda practitioner_id, clinic_id, start: external_url(
+        booking=lambda practitioner_id, clinic_id, start: url(
             "booking.new", practitioner=practitioner_id, clinic=clinic_id, start=start, kind="initial"),
-        site=external_url("search.index"),
+        site=url("search.index"),
+        manifest=url("fhir.bulk_publish"),
     )
 
 
 @bp.get("/$bulk-publish")
 def bulk_publish():
-    response = jsonify(publish.manifest(_links(), request_url=external_url("fhir.bulk_publish"),
-                                        now=utcnow(), today=date.today()))
+    response = jsonify(publish.manifest(_links(), now=utcnow(), today=date.today()))
     response.headers["Cache-Control"] = f"max-age={POLL_SECONDS}"
     return response
 

@@ -53,6 +53,7 @@ class Links:
     profile: Callable[[int], str]                 # practitioner id -> profile page
     booking: Callable[[int, int, str], str]       # practitioner, clinic, UTC start -> booking page
     site: str                                     # identifier system for clinic ids
+    manifest: str                                 # the manifest's own address
 
 
 def utc_start(moment: datetime) -> str:
@@ -101,12 +102,12 @@ def jurisdictions(today: date) -> list[tuple[str, str]]:
         .distinct()).all()))
 
 
-def manifest(links: Links, *, request_url: str, now: datetime, today: date) -> dict:
+def manifest(links: Links, *, now: datetime, today: date) -> dict:
     output = [{"type": kind, "url": links.file(kind)} for kind in RESOURCE_FILES]
     output += [{"type": "Slot", "url": links.slot_file(f"{country}-{region}"),
                 "extension": {"state": [state_hint(country, region)]}}
                for country, region in jurisdictions(today)]
-    return {"transactionTime": resources.instant(now), "request": request_url, "output": output, "error": []}
+    return {"transactionTime": resources.instant(now), "request": links.manifest, "output": output, "error": []}
 
 
 def first_visit_slots(practitioner: Practitioner, clinics: list[Clinic], now: datetime) -> list[scheduling.Slot]:
