@@ -23,6 +23,7 @@ from directory.models._types import utcnow
 from directory.services.fhir import publish
 from directory.services.fhir.resources import BOOKING_DEEP_LINK, BOOKING_PHONE, NPI_SYSTEM
 from directory.services.booking import availability, scheduling
+from directory.services.search import profiles
 from tests import booking_fixtures
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 from tests.helpers_auth import login_as
@@ -201,7 +202,6 @@ def test_a_licence_expiring_today_drops_out_tomorrow_before_the_lapse_job_runs(c
 
 
 def test_the_feed_lists_exactly_who_the_profiles_show(client, now):
-    from directory.services.search import profiles
     people = [with_hours(), with_hours(listing_state=ListingState.SUSPENDED),
               with_hours(licences=[]), with_hours(clinics=[{}, NEW_YORK])]
     roles = {r["id"]: r for r in every_file(client)["PractitionerRole"]}
