@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.admin import bp as admin_bp
     from directory.api import bp as api_bp
     from directory.auth.routes import bp as auth_bp
+    from directory.fhir import bp as fhir_bp
     from directory.health.routes import bp as health_bp
     from directory.legal.routes import bp as legal_bp
     from directory.booking import bp as booking_bp
@@ -142,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(fhir_bp)
     app.register_blueprint(legal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API takes no cookies-based form posts; CSRF applies to HTML forms.

@@ -33,6 +33,9 @@ ACCESS = {
     "practitioners.slots": PUBLIC,
     "booking.feed": PUBLIC,  # by its secret: an unknown or revoked one is a 404
     "api.create_token": PUBLIC,
+    "fhir.bulk_publish": PUBLIC,
+    "fhir.resource_file": PUBLIC,
+    "fhir.slot_file": PUBLIC,
     "api.practitioner_reviews": PUBLIC,
     "reviews.practitioner_reviews": PUBLIC,
     "reviews.report": PUBLIC,  # anyone may report a review to the admins (CSRF and a rate limit)
@@ -175,7 +178,8 @@ def _value(name: str, world) -> object:
             "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
             "time_off_id": world["time_off"], "course_id": world["course"], "secret": "not-a-real-secret",
             "report_id": 1, "review_id": 1, "action": "hide", "import_id": 1,
-            "key": world["a"].photo_key, "filename": "css/site.css"}[name]
+            "key": world["a"].photo_key, "filename": "css/site.css",
+            "kind": "Location", "jurisdiction": "US-CA"}[name]
 
 
 def requests(app, world, *, only: str | None = None):

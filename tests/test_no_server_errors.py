@@ -28,7 +28,8 @@ def _urls(app, world):
     values = {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x",
               "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
               "time_off_id": world["time_off"], "course_id": world["course"], "secret": "x", "key": "x",
-              "filename": "css/site.css", "report_id": 1, "review_id": 1, "action": "hide", "import_id": 1}
+              "filename": "css/site.css", "report_id": 1, "review_id": 1, "action": "hide", "import_id": 1,
+              "kind": "Location", "jurisdiction": "US-CA"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
