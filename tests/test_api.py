@@ -161,7 +161,7 @@ def test_search_contract_and_distance_order(client, bay_area):
 def test_search_by_zip_sets_origin_label_and_cache_header(client, bay_area):
     response = client.get("/api/v1/practitioners?near=94110")
     assert response.status_code == 200 and response.mimetype == "application/json"
-    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Cache-Control"] == "no-cache"
     body = response.get_json()
     assert body["origin"]["label"] and body["origin"]["lat"] == pytest.approx(SF[0], abs=0.01)
     assert names(body) == ["Mina Park", "ana Ortiz"]
