@@ -9,6 +9,7 @@ from directory import http_cache
 from directory.extensions import db
 from directory.models import Role
 from directory.services import geo, licensing, profiles, search_cache
+from tests import api_contract
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as
 
@@ -96,6 +97,7 @@ def test_the_304_repeats_the_tag_and_caching_rules_but_no_body(client):
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["ETag"] == tag and again.headers["Cache-Control"] == "no-cache"
     assert "Content-Type" not in again.headers
+    api_contract.check(again, "GET", API)  # documented, without a body
 
 
 @pytest.mark.parametrize("form", ["{weak}", "{strong}", '"someone-else", {weak}', '{strong}, "x"', "*"])
