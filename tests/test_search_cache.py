@@ -13,7 +13,7 @@ from directory.models.search_generation import read_generation
 from directory.services import geo, licensing, search_cache
 from directory.services.search_cache import AnswerCache
 from tests import booking_fixtures
-from tests.conftest import make_config
+from tests.conftest import create_schema, make_config
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as
 
@@ -278,7 +278,7 @@ def test_an_in_memory_database_reads_through_the_session(backend):
         pytest.skip("an in-memory database is a SQLite thing")
     app = create_app(make_config("sqlite://"))
     with app.app_context():
-        db.create_all()
+        create_schema()
         practitioner = create_practitioner(display_name="Ada Chen")
         client = app.test_client()
         assert names(client) == ["Ada Chen"]
