@@ -16,7 +16,9 @@ from sqlalchemy import select, text
 from directory.extensions import db
 from directory.models import (ACTIVE_STATUSES, Appointment, IdempotentRequest, OutboxMessage, Practitioner,
                               Role, User)
-from directory.services import api_tokens, demo, scheduling
+from directory.services.accounts import api_tokens
+from directory.services.demo import seed as demo
+from directory.services.booking import scheduling
 
 ROOT = Path(__file__).resolve().parent.parent
 PATIENT_DOMAIN = "storm.bench.meridian.test"

@@ -5,7 +5,7 @@
 
 For each size: a fresh database (a SQLite file in a temporary directory, or the given
 URL with ALL ITS TABLES DROPPED), the schema, the demo seed (the same function as
-`flask seed-demo`), then `directory.services.geo.search` latency over origins weighted
+`flask seed-demo`), then `directory.services.search.nearby.search` latency over origins weighted
 towards dense cities (radius 25 mi, first page of 20), in-process with an app context,
 after a warm-up. Side by side, on a sample of the same origins, a naive search that
 loads every listed clinic and computes geopy's great-circle distance to each in Python.
@@ -38,7 +38,9 @@ from directory.extensions import db  # noqa: E402
 from directory.models import (Clinic, Licence, ListingState, Practitioner, SearchEntry,  # noqa: E402
                               VerificationState)
 from directory.models.search_spatial import create_spatial_index  # noqa: E402
-from directory.services import demo, geo, geo_spatial  # noqa: E402
+from directory.services import geo_spatial  # noqa: E402
+from directory.services.demo import seed as demo
+from directory.services.search import nearby as geo
 
 RADIUS_MI = 25.0
 PER_PAGE = 20

@@ -6,7 +6,7 @@
 A fresh database (a SQLite file in a temporary directory, or the given URL with ALL ITS
 TABLES DROPPED), one practitioner with two clinics and realistic weekly hours (mornings
 09:00-12:30 and afternoons 13:30-18:00, Monday to Saturday split between the clinics),
-two days of time off, then `directory.services.scheduling.free_slots` timed in-process
+two days of time off, then `directory.services.booking.scheduling.free_slots` timed in-process
 for 1, 7 and 30 days from tomorrow, with 0 and then 100 active appointments spread over the 30 days.
 Each case counts the SQL statements one call sends: the count must not grow with the
 number of days or appointments. Progress goes to stderr; the Markdown table (or JSON

@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as settings
-from directory import mailer, security
+from directory import security, session_hooks
+from directory.services.mail import delivery as mailer
 from directory.extensions import csrf, db, limiter, login_manager, migrate
 from directory.models.search_spatial import include_in_autogenerate
-from directory.services import search_cache
+from directory.services.search import cache as search_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_template_names(app)
     register_commands(app)
     return app
 
@@ -62,6 +64,7 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    session_hooks.install(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      include_object=include_in_autogenerate)
     login_manager.init_app(app)
@@ -115,7 +118,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from directory.account.routes import bp as account_bp
     from directory.admin import bp as admin_bp
-    from directory.api.routes import bp as api_bp
+    from directory.api import bp as api_bp
     from directory.auth.routes import bp as auth_bp
     from directory.health.routes import bp as health_bp
     from directory.booking import bp as booking_bp
@@ -142,7 +145,13 @@ def register_errorhandlers(app: Flask) -> None:
     register(app)
 
 
+def register_template_names(app: Flask) -> None:
+    from directory import templating
+
+    templating.register(app)
+
+
 def register_commands(app: Flask) -> None:
-    from directory.commands import register
+    from directory.cli import register
 
     register(app)

@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Response, current_app, request
 from werkzeug.http import remove_entity_headers
 
-from directory.services.search_cache import Epoch
+from directory.services.search.cache import Epoch
 
 REVALIDATE = "no-cache"
 PACKAGE = Path(__file__).resolve().parent

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, OutboxMessage, Role
-from directory.services import booking, scheduling
+from directory.services.booking import requests as booking
+from directory.services.booking import scheduling
 from tests import factories
 
 UTC = timezone.utc

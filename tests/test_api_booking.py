@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from directory.api import idempotency
 from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, IdempotentRequest, ListingState, Role
-from directory.services import api_tokens, scheduling
+from directory.services.accounts import api_tokens
+from directory.services.booking import scheduling
 from tests.api_contract import bearer, call, check, error_code
 from tests.booking_fixtures import seen_before
 from tests.helpers_auth import login_as

@@ -28,8 +28,10 @@ from sqlalchemy import select
 from directory.api.openapi import document
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, Practitioner
-from directory.services import api_tokens, booking, scheduling
-from directory.services.passwords import hash_password
+from directory.services.accounts import api_tokens
+from directory.services.booking import requests as booking
+from directory.services.booking import scheduling
+from directory.services.accounts.passwords import hash_password
 from tests.booking_fixtures import INTAKE
 from tests.conftest import BACKENDS, PG_URL, running_app
 from tests.factories import add_clinic, create_practitioner, create_user

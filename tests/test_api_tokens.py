@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from directory.extensions import db
 from directory.models import ApiToken, Role
 from directory.models._types import utcnow
-from directory.services import api_tokens
-from directory.services.passwords import hash_password
+from directory.services.accounts import api_tokens
+from directory.services.accounts.passwords import hash_password
 from tests.api_contract import bearer, call, error_code
 
 PASSWORD = "a decent password 77"

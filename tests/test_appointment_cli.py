@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from directory import create_app
-from directory.appointment_commands import appointments_group
+from directory.cli.appointments import appointments_group
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, AuditEvent
 from directory.models._types import utcnow

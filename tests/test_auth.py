@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import ListingState, OutboxMessage, Practitioner, Role, User
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
 

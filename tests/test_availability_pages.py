@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import AvailabilityRule, Practitioner, Role, TimeOff
-from directory.presenters import short_date
-from directory.services import scheduling
+from directory.services.presenters import short_date
+from directory.services.booking import scheduling
 from tests.factories import add_clinic, create_practitioner, create_user
 from tests.helpers_auth import login_as
 from tests.test_pages import Page, assert_accessible_layout

@@ -10,8 +10,12 @@ from sqlalchemy import inspect, select, text
 
 from directory.extensions import db
 from directory.models import AppointmentKind, AppointmentStatus, AuditEvent, Role
-from directory.services import booking, scheduling
-from directory.services.intake import IntakeError, RedFlag
+from directory.services.booking import requests as booking
+from directory.services.booking import calendar_files
+from directory.services.booking import jobs as booking_jobs
+from directory.services.booking import queries as booking_queries
+from directory.services.booking import scheduling
+from directory.services.booking.intake import IntakeError, RedFlag
 from directory.models._types import as_utc
 from tests import factories
 from tests.booking_fixtures import (INTAKE, MEDICATION, NEXT_THURSDAY, NOW, UTC, WEDNESDAY, appointments, local,
@@ -291,7 +295,7 @@ def test_reschedule_claims_the_new_slot_and_releases_the_old(confirmed, ada):
     assert new.status is AppointmentStatus.REQUESTED
     assert new.rescheduled_from_id == confirmed.id
     assert confirmed.status is AppointmentStatus.CANCELLED
-    assert booking.read_intake(new, reader=ada)["medications"] == INTAKE["medications"]
+    assert booking_queries.read_intake(new, reader=ada)["medications"] == INTAKE["medications"]
     assert "appointment.rescheduled" in audit_actions()
     for message in outbox()[-2:]:
         assert "Was:  Thursday 12 March 2026, 9:00 AM PDT to 10:00 AM PDT" in message.body
@@ -335,9 +339,9 @@ def test_expire_holds_is_idempotent_and_frees_the_slot(practitioner, ada):
     stale = request(ada, practitioner, local(NEXT_THURSDAY, 9))
     fresh = request(patient(), practitioner, local(NEXT_THURSDAY, 14), now=NOW + timedelta(hours=10))
     later = NOW + timedelta(hours=49)
-    assert booking.expire_holds(now=later) == 1
+    assert booking_jobs.expire_holds(now=later) == 1
     mails = len(outbox())
-    assert booking.expire_holds(now=later) == 0
+    assert booking_jobs.expire_holds(now=later) == 0
     assert len(outbox()) == mails
     assert (stale.status, fresh.status) == (AppointmentStatus.EXPIRED, AppointmentStatus.REQUESTED)
     assert audit_actions().count("appointment.expired") == 1
@@ -373,8 +377,8 @@ def test_jobs_load_their_rows_in_one_batch(practitioner, job):
     def run(first_start: datetime) -> int:
         db.session.expire_all()
         if job == "expire":
-            return booking.expire_holds(now=NOW + timedelta(hours=49))
-        return booking.send_reminders(now=first_start - timedelta(minutes=1))
+            return booking_jobs.expire_holds(now=NOW + timedelta(hours=49))
+        return booking_jobs.send_reminders(now=first_start - timedelta(minutes=1))
 
     first = make(NEXT_THURSDAY, 1)
     one = selects_during(lambda: run(first))
@@ -387,10 +391,10 @@ def test_jobs_load_their_rows_in_one_batch(practitioner, job):
 def test_lists_never_load_the_intake(practitioner, ada):
     request(ada, practitioner, local(NEXT_THURSDAY, 9))
     db.session.expire_all()
-    listed = (booking.appointments_for_patient(ada) + booking.inbox(practitioner, now=NOW)
-              + booking.appointments_for_practitioner(practitioner.user))
+    listed = (booking_queries.appointments_for_patient(ada) + booking_queries.inbox(practitioner, now=NOW)
+              + booking_queries.appointments_for_practitioner(practitioner.user))
     assert listed and all("intake" in inspect(a).unloaded for a in listed)
-    assert booking.read_intake(listed[0], reader=ada)["medications"] == INTAKE["medications"]
+    assert booking_queries.read_intake(listed[0], reader=ada)["medications"] == INTAKE["medications"]
 
 
 def test_a_new_request_expires_a_stale_hold_on_the_way(practitioner, ada):
@@ -402,9 +406,9 @@ def test_a_new_request_expires_a_stale_hold_on_the_way(practitioner, ada):
 def test_reminders_go_once_a_day_ahead_for_confirmed_appointments(confirmed, practitioner):
     request(patient(), practitioner, local(NEXT_THURSDAY, 14))
     start = local(NEXT_THURSDAY, 9)
-    assert booking.send_reminders(now=start - timedelta(hours=25)) == 0
-    assert booking.send_reminders(now=start - timedelta(hours=23)) == 1
-    assert booking.send_reminders(now=start - timedelta(hours=22)) == 0
+    assert booking_jobs.send_reminders(now=start - timedelta(hours=25)) == 0
+    assert booking_jobs.send_reminders(now=start - timedelta(hours=23)) == 1
+    assert booking_jobs.send_reminders(now=start - timedelta(hours=22)) == 0
     reminder = outbox()[-1]
     assert reminder.recipient == confirmed.patient.email and reminder.subject.startswith("Reminder:")
     assert confirmed.reminded_at is not None
@@ -413,18 +417,18 @@ def test_reminders_go_once_a_day_ahead_for_confirmed_appointments(confirmed, pra
 # --- Reading the intake -------------------------------------------------------------------------
 
 def test_intake_is_readable_by_the_patient_and_their_practitioner_only(confirmed, ada):
-    assert booking.read_intake(confirmed, reader=ada)["medications"] == INTAKE["medications"]
-    assert booking.read_intake(confirmed, reader=confirmed.practitioner.user)["pain_score"] == 6
+    assert booking_queries.read_intake(confirmed, reader=ada)["medications"] == INTAKE["medications"]
+    assert booking_queries.read_intake(confirmed, reader=confirmed.practitioner.user)["pain_score"] == 6
     for outsider in (factories.create_practitioner().user, factories.create_user(role=Role.ADMIN), patient()):
         with pytest.raises(PermissionError):
-            booking.read_intake(confirmed, reader=outsider)
+            booking_queries.read_intake(confirmed, reader=outsider)
     assert audit_actions().count("intake.read") == 2
     assert audit_actions().count("intake.read_denied") == 3
 
 
 def test_every_read_is_audited_and_no_event_holds_intake(confirmed, ada):
     for _ in range(3):
-        booking.read_intake(confirmed, reader=confirmed.practitioner.user)
+        booking_queries.read_intake(confirmed, reader=confirmed.practitioner.user)
     reads = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "intake.read")))
     assert len(reads) == 3 and {e.actor_id for e in reads} == {confirmed.practitioner.user_id}
     assert {e.subject_id for e in reads} == {confirmed.id}
@@ -439,22 +443,22 @@ def test_inbox_upcoming_and_patient_lists(practitioner, ada):
     second = request(patient(), practitioner, local(NEXT_THURSDAY, 14), now=NOW + timedelta(hours=1))
     third = request(ada, practitioner, local(NEXT_THURSDAY, 11, 30), now=NOW + timedelta(hours=2))
     booking.confirm(third, practitioner_user=practitioner.user, now=NOW + timedelta(hours=3))
-    assert [a.id for a in booking.inbox(practitioner, now=NOW + timedelta(hours=3))] == [first.id, second.id]
+    assert [a.id for a in booking_queries.inbox(practitioner, now=NOW + timedelta(hours=3))] == [first.id, second.id]
     # Once the first hold lapses it is no longer waiting for an answer.
-    assert [a.id for a in booking.inbox(practitioner, now=NOW + timedelta(hours=48, minutes=30))] == [second.id]
-    assert [a.id for a in booking.upcoming(practitioner, now=NOW)] == [third.id]
-    assert [a.id for a in booking.appointments_for_patient(ada)] == [first.id, third.id]  # soonest first
+    assert [a.id for a in booking_queries.inbox(practitioner, now=NOW + timedelta(hours=48, minutes=30))] == [second.id]
+    assert [a.id for a in booking_queries.upcoming(practitioner, now=NOW)] == [third.id]
+    assert [a.id for a in booking_queries.appointments_for_patient(ada)] == [first.id, third.id]  # soonest first
 
 
 # --- Calendar feed tokens -----------------------------------------------------------------------
 
 def test_calendar_token_is_stored_hashed_replaceable_and_revocable(practitioner):
-    secret = booking.new_calendar_token(practitioner)
+    secret = calendar_files.new_calendar_token(practitioner)
     assert practitioner.calendar_token_hash != secret and len(practitioner.calendar_token_hash) == 64
-    assert booking.practitioner_for_calendar_token(secret).id == practitioner.id
-    replacement = booking.new_calendar_token(practitioner)
-    assert booking.practitioner_for_calendar_token(secret) is None
-    assert booking.practitioner_for_calendar_token(replacement).id == practitioner.id
-    booking.revoke_calendar_token(practitioner)
-    assert booking.practitioner_for_calendar_token(replacement) is None
-    assert booking.practitioner_for_calendar_token("") is None
+    assert calendar_files.practitioner_for_calendar_token(secret).id == practitioner.id
+    replacement = calendar_files.new_calendar_token(practitioner)
+    assert calendar_files.practitioner_for_calendar_token(secret) is None
+    assert calendar_files.practitioner_for_calendar_token(replacement).id == practitioner.id
+    calendar_files.revoke_calendar_token(practitioner)
+    assert calendar_files.practitioner_for_calendar_token(replacement) is None
+    assert calendar_files.practitioner_for_calendar_token("") is None

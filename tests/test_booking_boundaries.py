@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from directory.models import AppointmentStatus
-from directory.services import booking
-from directory.services.booking_queries import patient_may_change
+from directory.services.booking import requests as booking
+from directory.services.booking.queries import patient_may_change
 from tests.booking_fixtures import NEXT_THURSDAY, NOW, local, patient, practitioner_with_hours, request
 
 SECOND = timedelta(seconds=1)

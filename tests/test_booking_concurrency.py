@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, Practitioner, User
-from directory.services import booking
-from directory.services.booking_transactions import write_transaction
+from directory.services.booking import requests as booking
+from directory.services.booking.transactions import write_transaction
 from tests.booking_fixtures import (NEXT_THURSDAY, NOW, appointments, local, open_every_day,
                                     overlapping_active_pairs, patient, practitioner_with_hours, request)
 

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AuditEvent, ListingState,
                               Role)
-from directory.services import booking, scheduling
-from directory.services.passwords import hash_password
+from directory.services.booking import requests as booking
+from directory.services.booking import scheduling
+from directory.services.accounts.passwords import hash_password
 from directory.web import TOO_MANY
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as, logout

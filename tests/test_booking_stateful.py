@@ -27,7 +27,10 @@ from directory.extensions import db
 from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus, Practitioner,
                               Role, User)
 from directory.models._types import as_utc
-from directory.services import booking, scheduling
+from directory.services.booking import requests as booking
+from directory.services.booking import jobs as booking_jobs
+from directory.services.booking import queries as booking_queries
+from directory.services.booking import scheduling
 from tests.booking_fixtures import INTAKE, NOW, local, practitioner_with_hours, seen_before
 from tests.booking_fixtures import patient as new_patient
 from tests.booking_fixtures import request as request_for
@@ -114,7 +117,7 @@ class BookingMachine(RuleBasedStateMachine):
         if not free:
             return
         slot, patient = free[pick % len(free)], self._patient(who)
-        allowed = slot.kind in booking.kinds_allowed(patient, self.practitioner)
+        allowed = slot.kind in booking_queries.kinds_allowed(patient, self.practitioner)
         lapsed = self._lapsed_ids()
         try:
             appointment = self._request(patient, slot.start, slot.kind, slot.clinic_id)
@@ -132,7 +135,7 @@ class BookingMachine(RuleBasedStateMachine):
         taken, patient = self._target(pick), self._patient(who)
         if not self._live(taken):
             return
-        kinds = booking.kinds_allowed(patient, self.practitioner)
+        kinds = booking_queries.kinds_allowed(patient, self.practitioner)
         chosen = kinds[kind % len(kinds)]
         length = timedelta(minutes=scheduling.session_minutes(self.practitioner, chosen))
         earliest = as_utc(taken.starts_at) - length - self.buffer + timedelta(minutes=1)
@@ -217,7 +220,7 @@ class BookingMachine(RuleBasedStateMachine):
         self.now += timedelta(hours=hours)
         if job:
             lapsed = self._lapsed_ids()
-            assert booking.expire_holds(now=self.now) == len(lapsed)
+            assert booking_jobs.expire_holds(now=self.now) == len(lapsed)
             self.expected.update({appointment_id: S.EXPIRED for appointment_id in lapsed})
 
     # --- invariants --------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from icalendar import Calendar
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus
-from directory.services import booking, mail
+from directory.services.booking import requests as booking
+from directory.services.booking import calendar_files
+from directory.services.mail import outbox as mail
 from tests.booking_fixtures import (INTAKE, MEDICATION, NEXT_THURSDAY, NOW, local, patient, practitioner_with_hours,
                                     request)
 from tests.factories import create_practitioner
@@ -48,7 +50,7 @@ def parse(ics: str) -> tuple[Calendar, list]:
 def test_a_confirmed_appointment_as_ics(app):
     start = local(NEXT_THURSDAY, 9)
     appointment = appointment_at("America/Los_Angeles", start)
-    ics = booking.ics_for(appointment)
+    ics = calendar_files.ics_for(appointment)
     calendar, [event] = parse(ics)
     assert calendar["METHOD"] == "PUBLISH"
     assert str(event["UID"]) == f"appointment-{appointment.id}@meridian"
@@ -77,7 +79,7 @@ def test_a_confirmed_appointment_as_ics(app):
 def test_times_are_right_on_daylight_saving_change_days(app, zone, day, hour, utc_hour):
     start = datetime(day.year, day.month, day.day, utc_hour, tzinfo=UTC)
     assert start.astimezone(ZoneInfo(zone)).hour == hour  # the expectation itself is right
-    ics = booking.ics_for(appointment_at(zone, start))
+    ics = calendar_files.ics_for(appointment_at(zone, start))
     calendar, [event] = parse(ics)
     assert f"DTSTART;TZID={zone}:{day:%Y%m%d}T{hour:02d}0000" in ics
     assert event.decoded("DTSTART") == start
@@ -89,7 +91,7 @@ def test_times_are_right_on_daylight_saving_change_days(app, zone, day, hour, ut
 
 def test_an_appointment_across_spring_forward_ends_an_hour_later_on_the_clock(app):
     start = datetime(2026, 3, 8, 9, 30, tzinfo=UTC)  # 01:30 PST
-    ics = booking.ics_for(appointment_at("America/Los_Angeles", start))
+    ics = calendar_files.ics_for(appointment_at("America/Los_Angeles", start))
     _, [event] = parse(ics)
     assert "DTEND;TZID=America/Los_Angeles:20260308T033000" in ics  # 60 minutes later: 03:30 PDT
     # (Aware datetimes in one zone subtract as wall clocks: compare instants.)
@@ -98,7 +100,7 @@ def test_an_appointment_across_spring_forward_ends_an_hour_later_on_the_clock(ap
 
 def test_a_time_in_the_repeated_hour_is_written_in_utc(app):
     start = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT; it ends at 01:30 EST
-    ics = booking.ics_for(appointment_at("America/New_York", start))
+    ics = calendar_files.ics_for(appointment_at("America/New_York", start))
     _, [event] = parse(ics)
     assert "DTSTART:20261101T053000Z" in ics and "DTEND:20261101T063000Z" in ics
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=1)
@@ -108,11 +110,11 @@ def test_each_change_raises_the_sequence_and_cancelling_sends_method_cancel(app)
     practitioner = practitioner_with_hours(display_name="Dr Mei Lee")
     ada = patient(name="Ada Lovelace")
     appointment = request(ada, practitioner, local(NEXT_THURSDAY, 9))
-    _, [requested] = parse(booking.ics_for(appointment))
+    _, [requested] = parse(calendar_files.ics_for(appointment))
     booking.confirm(appointment, practitioner_user=practitioner.user, now=NOW)
-    _, [confirmed] = parse(booking.ics_for(appointment))
+    _, [confirmed] = parse(calendar_files.ics_for(appointment))
     booking.cancel(appointment, by=ada, now=NOW)
-    calendar, [cancelled] = parse(booking.ics_for(appointment))
+    calendar, [cancelled] = parse(calendar_files.ics_for(appointment))
     assert calendar["METHOD"] == "CANCEL"
     assert [str(e["STATUS"]) for e in (requested, confirmed, cancelled)] == ["TENTATIVE", "CONFIRMED", "CANCELLED"]
     assert [e["SEQUENCE"] for e in (requested, confirmed, cancelled)] == [0, 1, 2]
@@ -121,7 +123,7 @@ def test_each_change_raises_the_sequence_and_cancelling_sends_method_cancel(app)
 
 def test_the_practitioners_copy_names_the_patient_by_first_name_only(app):
     appointment = appointment_at("America/Los_Angeles", local(NEXT_THURSDAY, 9))
-    ics = booking.ics_for(appointment, for_practitioner=True)
+    ics = calendar_files.ics_for(appointment, for_practitioner=True)
     _, [event] = parse(ics)
     assert str(event["SUMMARY"]) == "Acupuncture: Ada (first visit)"
     assert "Lovelace" not in ics and MEDICATION not in ics
@@ -135,7 +137,7 @@ def test_the_feed_lists_confirmed_appointments_only(app):
     appointment_at("America/Los_Angeles", local(NEXT_THURSDAY, 13), practitioner=practitioner,
                    status=AppointmentStatus.CANCELLED)
     appointment_at("America/Los_Angeles", local(NEXT_THURSDAY, 9))  # someone else's
-    feed = booking.calendar_feed(practitioner, now=NOW)
+    feed = calendar_files.calendar_feed(practitioner, now=NOW)
     calendar, events = parse(feed)
     assert [str(e["UID"]) for e in events] == [f"appointment-{mine.id}@meridian"]
     assert str(calendar["X-WR-CALNAME"]) == "Meridian: Dr Mei Lee"
@@ -143,7 +145,7 @@ def test_the_feed_lists_confirmed_appointments_only(app):
 
 
 def test_an_empty_feed_is_still_a_calendar(app):
-    calendar, events = parse(booking.calendar_feed(create_practitioner(), now=NOW))
+    calendar, events = parse(calendar_files.calendar_feed(create_practitioner(), now=NOW))
     assert calendar["VERSION"] == "2.0" and events == []
 
 

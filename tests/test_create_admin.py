@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Role, User
-from directory.services.passwords import verify_password
+from directory.services.accounts.passwords import verify_password
 
 PASSWORD = "admin passphrase for tests"
 

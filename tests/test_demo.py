@@ -13,8 +13,9 @@ from directory.data.vocabulary import TECHNIQUES
 from directory.extensions import db
 from directory.models import (Clinic, Licence, ListingState, Practitioner, Role, User,
                               VerificationState)
-from directory.services import demo, geo
-from directory.services.passwords import hash_password, needs_rehash, verify_password
+from directory.services.demo import seed as demo
+from directory.services.search import nearby as geo
+from directory.services.accounts.passwords import hash_password, needs_rehash, verify_password
 from tests.conftest import clear_database, create_schema
 
 LOGINS = {"admin": Role.ADMIN, "practitioner": Role.PRACTITIONER, "patient": Role.PATIENT}

@@ -27,8 +27,8 @@ from directory import create_app
 from directory.extensions import db
 from directory.models import GeocodeCacheEntry, User
 from directory.models._types import utcnow
-from directory.services import geocode_cache
-from directory.services.geocoding import (ACCEPTED_FORMS, LocationNotFound, OfflineGeocoder, Place,
+from directory.services.geocoding import network as geocode_cache
+from directory.services.geocoding.locate import (ACCEPTED_FORMS, LocationNotFound, OfflineGeocoder, Place,
                                           locate, locate_address)
 from tests.conftest import make_config
 
@@ -230,7 +230,7 @@ def test_offline_geocoder_is_a_geopy_geocoder():
 
 
 def test_zip_data_is_indexed_lazily_not_at_import():
-    code = ("import directory.services.geocoding, directory.services.zip_index as z, sys; "
+    code = ("import directory.services.geocoding.locate, directory.services.geocoding.zip_index as z, sys; "
             "sys.exit(z._index.cache_info().currsize)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0
 

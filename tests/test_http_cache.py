@@ -8,7 +8,10 @@ import pytest
 from directory import http_cache
 from directory.extensions import db
 from directory.models import Role
-from directory.services import geo, licensing, profiles, search_cache
+from directory.services.search import nearby as geo
+from directory.services.licensing import decisions as licensing
+from directory.services.search import profiles
+from directory.services.search import cache as search_cache
 from tests import api_contract
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as

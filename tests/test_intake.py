@@ -7,11 +7,11 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 
-from directory.appointment_commands import appointments_group
+from directory.cli.appointments import appointments_group
 from directory.extensions import db
 from directory.models import Appointment
-from directory.services import booking
-from directory.services.intake import (PAIN_DURATIONS, RED_FLAGS, SAFETY_FLAGS, URGENT_CARE_MESSAGE, IntakeError,
+from directory.services.booking import queries as booking_queries
+from directory.services.booking.intake import (PAIN_DURATIONS, RED_FLAGS, SAFETY_FLAGS, URGENT_CARE_MESSAGE, IntakeError,
                                        RedFlag, validate_intake)
 from tests.booking_fixtures import INTAKE, MEDICATION, NEXT_THURSDAY, local, patient, practitioner_with_hours, request
 
@@ -162,7 +162,7 @@ def test_a_tampered_intake_is_refused_not_misread(app):
     db.session.execute(text("UPDATE appointment SET intake = :t WHERE id = :id"), {"t": tampered, "id": appointment.id})
     db.session.commit()
     with pytest.raises(InvalidToken):
-        booking.read_intake(db.session.get(Appointment, appointment.id, populate_existing=True),
+        booking_queries.read_intake(db.session.get(Appointment, appointment.id, populate_existing=True),
                             reader=appointment.patient)
 
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from directory.data.places import CANADIAN_PROVINCES, US_STATES
-from directory.services import jurisdictions
-from directory.services.jurisdictions import JurisdictionDataError
+from directory.services.licensing import jurisdictions
+from directory.services.licensing.jurisdictions import JurisdictionDataError
 
 US_REQUIRED = {f"US-{code}" for code in US_STATES} - {"US-FM", "US-MH", "US-PW"}  # 50 + DC + 5 territories
 CANADA = {f"CA-{code}" for code in CANADIAN_PROVINCES}

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from directory.extensions import db
 from directory.models import OutboxMessage, SearchEntry, VerificationState
-from directory.services import geo, licensing
+from directory.services.search import nearby as geo
+from directory.services.licensing import decisions as licensing
 from tests.factories import add_licence, create_practitioner
 from tests.test_admin import statements_during
 from tests.test_licensing import GOOD, SF, admin, assert_listed, events, mails_to  # noqa: F401
@@ -167,8 +168,8 @@ def test_expiring_lists_verified_licences_within_the_window_soonest_first(app):
 
 @pytest.fixture
 def cli(app):
-    import directory.licence_admin_commands  # noqa: F401  (adds the commands to the group)
-    from directory.licence_commands import licences_group
+    import directory.cli.licences  # noqa: F401  (adds the commands to the group)
+    from directory.cli.licences import licences_group
     if "licences" not in app.cli.commands:
         app.cli.add_command(licences_group)
     runner = app.test_cli_runner()

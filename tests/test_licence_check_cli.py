@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.licence_commands import licences_group
+from directory.cli.licences import licences_group
 from directory.models import AuditEvent, Licence, Practitioner, RosterEntry, User
 
 HEADER = "name,jurisdiction,title,number,issued,expires,npi,nccaom_id\n"

@@ -9,8 +9,8 @@ import pytest
 from directory.extensions import db
 from directory.models import RosterEntry, RosterImport, VerificationState
 from directory.models.licence import normalise_number
-from directory.services import jurisdictions
-from directory.services.licence_checks import (FAIL, PASS, WARN, CheckResult, LicenceRecord, add_months,
+from directory.services.licensing import jurisdictions
+from directory.services.licensing.checks import (FAIL, PASS, WARN, CheckResult, LicenceRecord, add_months,
                                                check_dates, check_jurisdiction, check_nccaom_id, check_npi,
                                                check_number_format, check_required, names_match,
                                                nccaom_id_is_valid, npi_is_valid, roster_entry_for, roster_status,

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import (AuditEvent, Licence, ListingState, OutboxMessage, Role, SearchEntry,
                               VerificationState)
-from directory.services import geo, licensing
-from directory.services.licence_checks import FAIL, PASS
-from directory.services.licensing import ChecksFailed, DecisionError, LicenceInput
+from directory.services.search import nearby as geo
+from directory.services.licensing import decisions as licensing
+from directory.services.licensing.checks import FAIL, PASS
+from directory.services.licensing.decisions import ChecksFailed, DecisionError, LicenceInput
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 
 TODAY = date.today()

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import ListingState, SearchEntry, VerificationState
-from directory.services import geo, practice, profiles
-from directory.services.listing_status import listing_status
+from directory.services.search import nearby as geo
+from directory.services.practice import editing as practice
+from directory.services.search import profiles
+from directory.services.search.listing_status import listing_status
 from tests.conftest import clear_database
 from tests.factories import add_clinic, create_practitioner
 

@@ -17,12 +17,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select
 
-from directory import mailer
+from directory.services.mail import delivery as mailer
 from directory.extensions import db
 from directory.models import OutboxMessage
 from directory.models._types import utcnow
-from directory.services import mail
-from directory.services.mail_transport import as_utc
+from directory.services.mail import outbox as mail
+from directory.services.mail.transport import as_utc
 
 TEMPLATES = {"mail/test.txt": "Hello {{ name }},\n\nYour link: {{ link }}\n\nCafé Meridian\n"}
 SECRET_LINK = "https://meridian.test/reset/secret-token-123"

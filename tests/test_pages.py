@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from directory import presenters
+from directory.services import presenters
 from directory.extensions import db
 from directory.models import ListingState, VerificationState
 from directory.search.routes import page_window

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import OutboxMessage
-from directory.services.passwords import hash_password, verify_password
+from directory.services.accounts.passwords import hash_password, verify_password
 
 OLD = "an old password that works"
 NEW = "a brand new passphrase 42"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, ListingState,
                               Practitioner, Role, VerificationState)
-from directory.services import geo
+from directory.services.search import nearby as geo
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 from tests.helpers_auth import login_as
 from tests.test_pages import Page, assert_accessible_layout
@@ -280,7 +280,7 @@ def test_edit_clinic_regeocodes_and_a_failed_edit_keeps_the_old_place(client, me
 def test_changing_only_the_name_does_not_geocode_again(client, me, monkeypatch):
     client.post("/practice/clinics/new", data=CLINIC)
     clinic = db.session.scalars(select(Clinic)).one()
-    from directory.services import geocoding
+    from directory.services.geocoding import locate as geocoding
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("geocoded an unchanged address")

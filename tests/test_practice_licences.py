@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from directory.extensions import db
 from directory.models import AuditEvent, Licence, ListingState, Role, VerificationState
-from directory.services import geo, licensing
+from directory.services.search import nearby as geo
+from directory.services.licensing import decisions as licensing
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 from tests.helpers_auth import login_as
 from tests.test_pages import Page, assert_accessible_layout

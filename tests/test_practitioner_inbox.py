@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, AuditEvent, Role
-from directory.services import booking
+from directory.services.booking import requests as booking
 from tests.factories import create_practitioner, create_user
 from tests.helpers_auth import login_as, logout
 from tests.test_booking_pages import CLEAN_INTAKE, make_appointment, page_of, slots, world  # noqa: F401

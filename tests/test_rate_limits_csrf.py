@@ -10,7 +10,7 @@ from sqlalchemy import select
 from directory.auth.events import email_hash
 from directory.extensions import db
 from directory.models import User
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 
 PASSWORD = "a decent password 77"
 

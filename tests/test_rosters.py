@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from directory.extensions import db
 from directory.models import RosterEntry, RosterImport, Role, VerificationState
-from directory.services import rosters
-from directory.services.rosters import RosterFormatError, detect_mapping, import_roster
+from directory.services.licensing import rosters
+from directory.services.licensing.rosters import RosterFormatError, detect_mapping, import_roster
 from tests.factories import create_practitioner, create_user
 from tests.test_admin import statements_during
 from tests.test_licensing import events
@@ -262,8 +262,8 @@ def test_the_recheck_reads_the_roster_once_however_many_licences(app):
 
 @pytest.fixture
 def cli(app):
-    import directory.licence_admin_commands  # noqa: F401
-    from directory.licence_commands import licences_group
+    import directory.cli.licences  # noqa: F401
+    from directory.cli.licences import licences_group
     if "licences" not in app.cli.commands:
         app.cli.add_command(licences_group)
     runner = app.test_cli_runner()

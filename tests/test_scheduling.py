@@ -1,4 +1,4 @@
-"""Slot generation (directory.services.scheduling), without HTTP: each setting, time off,
+"""Slot generation (directory.services.booking.scheduling), without HTTP: each setting, time off,
 appointments with buffers, notice, horizon, daylight-saving days and the query count."""
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AvailabilityRule, Clinic,
                               Practitioner, TimeOff)
 from directory.models._types import as_utc
-from directory.services import scheduling
-from directory.services.schedule_view import upcoming_by_clinic, zone_label
-from directory.services.scheduling import AvailabilityError, free_slots, is_free
+from directory.services.booking import scheduling
+from directory.services.booking.schedule_view import upcoming_by_clinic, zone_label
+from directory.services.booking.scheduling import AvailabilityError, free_slots, is_free
 from tests.factories import add_clinic, create_practitioner, create_user
 
 UTC = timezone.utc

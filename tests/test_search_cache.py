@@ -10,8 +10,10 @@ from directory import create_app
 from directory.extensions import db
 from directory.models import ListingState, Practitioner, Role
 from directory.models.search_generation import read_generation
-from directory.services import geo, licensing, search_cache
-from directory.services.search_cache import AnswerCache
+from directory.services.search import nearby as geo
+from directory.services.licensing import decisions as licensing
+from directory.services.search import cache as search_cache
+from directory.services.search.cache import AnswerCache
 from tests import booking_fixtures
 from tests.conftest import create_schema, make_config
 from tests.factories import create_practitioner, create_user

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import ListingState, SearchEntry, VerificationState
-from directory.services import geo
+from directory.services.search import nearby as geo
 from directory.models.search import LON_BUCKETS
-from directory.services.geo import Filters
+from directory.services.search.nearby import Filters
 from tests.conftest import clear_database
 from tests.factories import add_clinic, create_practitioner
 
@@ -329,8 +329,8 @@ def test_practitioner_found_through_second_clinic_when_first_lapses_or_is_far(ap
        points=st.lists(st.tuples(st.floats(-3, 3), st.floats(-12, 12)), min_size=1, max_size=40))
 def test_cell_cover_never_misplaces_a_point(lat0, lon0, radius, points):
     from directory.models.search import cell_of
-    from directory.services.geo_cells import cover
-    from directory.services.geo_count import haversine
+    from directory.services.search.cells import cover
+    from directory.services.search.counting import haversine
 
     earth = geo.earth_radius("mi")
     cells = cover(lat0, lon0, radius, earth, max_rows=10_000)

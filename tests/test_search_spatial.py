@@ -18,8 +18,9 @@ from sqlalchemy import event, text
 from directory import config
 from directory.extensions import db
 from directory.models.search_spatial import INDEX_NAME, create_spatial_index, drop_spatial_index
-from directory.services import geo, geo_spatial
-from directory.services.geo import Filters
+from directory.services.search import nearby as geo
+from directory.services.search import spatial as geo_spatial
+from directory.services.search.nearby import Filters
 from tests.factories import create_practitioner
 
 # Origins where the geometry is awkward: a city, both sides of the antimeridian, near each pole.

@@ -11,7 +11,7 @@ from directory.account.forms import (
 )
 from directory.auth import events
 from directory.auth.forms import NEW_PASSWORD_HINT
-from directory.services import accounts
+from directory.services.accounts import users as accounts
 from directory.web import config_limit, external_url, form_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")

@@ -6,7 +6,8 @@ from flask import render_template, request, url_for
 from directory.admin import bp, queries
 from directory.admin.forms import AuditFilterForm
 from directory.search.routes import page_window
-from directory.services import accounts, audit
+from directory.services import audit
+from directory.services.accounts import users as accounts
 from directory.web import form_errors
 
 PER_PAGE = 50

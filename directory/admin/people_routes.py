@@ -10,7 +10,8 @@ from directory.admin import bp, queries
 from directory.admin.forms import PractitionerSearchForm, ReasonForm
 from directory.models import ListingState, Practitioner
 from directory.search.routes import page_window
-from directory.services import audit, licensing
+from directory.services import audit
+from directory.services.licensing import decisions as licensing
 from directory.web import form_errors
 
 

@@ -1,5 +1,5 @@
 """Read-only lookups and display helpers for the admin pages. Every change goes through
-directory.services.licensing / rosters, which audit it; nothing here writes."""
+directory.services.licensing.decisions / rosters, which audit it; nothing here writes."""
 from __future__ import annotations
 
 import math
@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from directory.extensions import db
 from directory.models import Licence, ListingState, Practitioner, User, VerificationState
 from directory.models._types import as_utc
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 
 STATE_LABELS = {
     VerificationState.PENDING: "Pending",

@@ -11,8 +11,10 @@ from werkzeug.utils import secure_filename
 from directory.admin import bp
 from directory.admin.forms import RosterForm
 from directory.models import Role
-from directory.services import jurisdictions, licensing, rosters
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
+from directory.services.licensing import jurisdictions
+from directory.services.licensing import decisions as licensing
+from directory.services.licensing import rosters
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 from directory.web import form_errors
 
 

@@ -6,18 +6,24 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from directory import presenters
+from directory.services import presenters
 from directory.admin import bp, queries
 from directory.admin.forms import APPROVE, REJECT, REQUEST_CHANGES, DecisionForm
 from directory.models import Licence, VerificationState
-from directory.services import audit, jurisdictions, licence_checks, licensing, rosters
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS
+from directory.services import audit
+from directory.services.licensing import jurisdictions
+from directory.services.licensing import checks as licence_checks
+from directory.services.licensing import decisions as licensing
+from directory.services.licensing import rosters
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS
 from directory.web import form_errors
 
 
 @bp.context_processor
 def _helpers():
-    return {"p": presenters, "helpers": queries}
+    # The admin pages' own display helpers; their macros are imported `with context`.
+    return {name: getattr(queries, name) for name in
+            ("STATE_LABELS", "LISTING_LABELS", "check_counts", "timestamp", "days_until", "reminders_sent")}
 
 
 @bp.get("")

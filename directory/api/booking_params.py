@@ -10,7 +10,7 @@ from typing import Any
 from flask import jsonify, request
 
 from directory.models import AppointmentKind
-from directory.services.profiles import MAX_ID
+from directory.services.search.profiles import MAX_ID
 
 # An intake is a few thousand characters at most; nothing the API takes comes close.
 MAX_BODY_BYTES = 64 * 1024

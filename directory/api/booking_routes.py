@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app, jsonify
 
 from directory.api import booking_serializers as present
+from directory.api import bp
 from directory.api import idempotency
 from directory.api.booking_params import (DEFAULT_DAYS, KINDS, MAX_DAYS, ParamError, body_datetime,
                                           body_id, body_kind, body_text, json_body, query_choice,
                                           query_date, query_int)
-from directory.api.routes import bp
 from directory.api.serializers import iso_datetime
 from directory.api.tokens import current_api_token, current_api_user, token_required, unauthorized
 from directory.auth import events
@@ -19,8 +19,13 @@ from directory.errors.handlers import json_error
 from directory.extensions import db, limiter
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, Role
 from directory.models._types import utcnow
-from directory.services import accounts, api_tokens, booking, profiles, scheduling
-from directory.services.intake import IntakeError, RedFlag, validate_intake
+from directory.services.accounts import users as accounts
+from directory.services.accounts import api_tokens
+from directory.services.booking import requests as booking
+from directory.services.booking import queries as booking_queries
+from directory.services.search import profiles
+from directory.services.booking import scheduling
+from directory.services.booking.intake import IntakeError, RedFlag, validate_intake
 from directory.web import TOO_MANY, config_limit
 
 STATUSES = [s.value for s in AppointmentStatus]
@@ -77,7 +82,7 @@ def revoke_token():
 
 @bp.get("/practitioners/<practitioner_id>/slots")
 def slots(practitioner_id: str):
-    pid = booking.parse_id(practitioner_id)
+    pid = booking_queries.parse_id(practitioner_id)
     found = profiles.listed_profile(pid) if pid is not None else None
     if found is None:
         return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
@@ -112,8 +117,8 @@ def slots(practitioner_id: str):
 def _own_appointment(raw_id: str) -> Appointment | None:
     """The caller's appointment (as its patient or its practitioner), else None."""
     user = current_api_user()
-    mine = booking.patients_appointment if user.role is Role.PATIENT else booking.practitioners_appointment
-    return mine(booking.parse_id(raw_id), user)
+    mine = booking_queries.patients_appointment if user.role is Role.PATIENT else booking_queries.practitioners_appointment
+    return mine(booking_queries.parse_id(raw_id), user)
 
 
 def _not_found(raw_id: str):
@@ -230,7 +235,7 @@ def appointments():
     except ParamError as error:
         return error.response()
     user, now = current_api_user(), utcnow()
-    listing = booking.appointments_for_patient if user.role is Role.PATIENT else booking.appointments_for_practitioner
+    listing = booking_queries.appointments_for_patient if user.role is Role.PATIENT else booking_queries.appointments_for_practitioner
     found = listing(user, AppointmentStatus(status) if status else None, now)
     return _private(jsonify({"appointments": [present.appointment(a, user, now) for a in found]}))
 

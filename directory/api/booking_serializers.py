@@ -12,8 +12,8 @@ from flask import url_for
 
 from directory.api.serializers import iso_datetime
 from directory.models import Appointment, AppointmentStatus, Clinic, User
-from directory.services import booking
-from directory.services.calendar_files import local
+from directory.services.booking import queries as booking_queries
+from directory.services.booking.calendar_files import local
 
 
 def local_iso(value: datetime, zone: str) -> str:
@@ -31,8 +31,8 @@ def _is_practitioner_of(appointment: Appointment, user: User) -> bool:
 
 def _may_cancel(appointment: Appointment, user: User, now: datetime) -> bool:
     if _is_practitioner_of(appointment, user):
-        return booking.practitioner_may_cancel(appointment, now)
-    return booking.patient_may_change(appointment, now)
+        return booking_queries.practitioner_may_cancel(appointment, now)
+    return booking_queries.patient_may_change(appointment, now)
 
 
 def _action(name: str, appointment: Appointment) -> str:
@@ -43,7 +43,7 @@ def appointment(appt: Appointment, viewer: User, now: datetime) -> dict:
     """``links`` name what ``viewer`` may do now; null when that action is not open to them.
     A request whose hold has lapsed is "expired" here even before the expiry job has run."""
     zone = appt.clinic.timezone
-    status = booking.shown_status(appt, now)
+    status = booking_queries.shown_status(appt, now)
     answerable = status is AppointmentStatus.REQUESTED and _is_practitioner_of(appt, viewer)
     return {
         "id": appt.id,

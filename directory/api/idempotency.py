@@ -24,7 +24,7 @@ from directory.errors.handlers import json_error
 from directory.extensions import db
 from directory.models import IdempotentRequest, User
 from directory.models._types import as_utc, utcnow
-from directory.services import api_tokens
+from directory.services.accounts import api_tokens
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

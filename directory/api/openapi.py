@@ -10,8 +10,8 @@ import copy
 
 from directory.api import openapi_booking
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
-from directory.services.geo import MAX_RADIUS
-from directory.services.search_query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
+from directory.services.search.nearby import MAX_RADIUS
+from directory.services.search.query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
                                              MAX_PAGE, MAX_PER_PAGE)
 
 REF = "#/components/schemas/"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from directory.api.booking_params import DEFAULT_DAYS, MAX_BODY_BYTES, MAX_DAYS
 from directory.api.idempotency import HEADER, MAX_KEY_LENGTH
 from directory.models import AppointmentKind, AppointmentStatus
-from directory.services.booking import CANCEL_REASON_MAX, DECLINE_MESSAGE_MAX
-from directory.services.intake import MAX_LENGTHS, PAIN_DURATIONS, RED_FLAGS, SAFETY_FLAGS
-from directory.services.profiles import MAX_ID
+from directory.services.booking.requests import CANCEL_REASON_MAX, DECLINE_MESSAGE_MAX
+from directory.services.booking.intake import MAX_LENGTHS, PAIN_DURATIONS, RED_FLAGS, SAFETY_FLAGS
+from directory.services.search.profiles import MAX_ID
 
 REF = "#/components/schemas/"
 KINDS = [k.value for k in AppointmentKind]

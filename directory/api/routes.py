@@ -1,17 +1,19 @@
 """JSON API v1: nearby search and practitioner profiles, documented at /api/v1/openapi.json."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 
 from directory import http_cache
-from directory.api import serializers
+from directory.api import bp, serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
-from directory.services import geo, profiles, search_cache, search_query
-from directory.services.booking_queries import parse_id
-from directory.services.search_query import InvalidSearch, SearchRequest
+from directory.services.search import nearby as geo
+from directory.services.search import profiles
+from directory.services.search import cache as search_cache
+from directory.services.search import query as search_query
+from directory.services.booking.queries import parse_id
+from directory.services.search.query import InvalidSearch, SearchRequest
 
-bp = Blueprint("api", __name__)
 
 CACHE_CONTROL = http_cache.REVALIDATE
 
@@ -122,6 +124,3 @@ def openapi():
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
-
-# Registers the booking routes (tokens, slots, appointments) on this blueprint.
-from directory.api import booking_routes  # noqa: E402,F401

@@ -8,7 +8,7 @@ from flask import g, request
 
 from directory.errors.handlers import json_error
 from directory.models import ApiToken, Role, User
-from directory.services import api_tokens
+from directory.services.accounts import api_tokens
 
 F = TypeVar("F", bound=Callable)
 REALM = 'Bearer realm="meridian"'

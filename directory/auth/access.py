@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from directory.extensions import db, login_manager
 from directory.models import Practitioner, Role
-from directory.services.profiles import MAX_ID
+from directory.services.search.profiles import MAX_ID
 
 F = TypeVar("F", bound=Callable)
 M = TypeVar("M")

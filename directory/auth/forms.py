@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
-from directory.services.password_policy import (
+from directory.services.accounts.password_policy import (
     MAX_LENGTH,
     MIN_LENGTH,
     RECOMMENDED_LENGTH,

@@ -23,7 +23,7 @@ from directory.auth.forms import (
     SignupForm,
 )
 from directory.models import Role, User
-from directory.services import accounts
+from directory.services.accounts import users as accounts
 from directory.web import (
     ConfirmForm,
     account_guess_limit,

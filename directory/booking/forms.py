@@ -1,5 +1,5 @@
 """Forms for requesting, cancelling and answering appointments. The intake's rules live in
-directory.services.intake; these forms only collect and label the answers."""
+directory.services.booking.intake; these forms only collect and label the answers."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -7,8 +7,8 @@ from wtforms import (HiddenField, RadioField, SelectChoice, SelectField, SelectM
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from directory.services import intake
-from directory.services.booking import CANCEL_REASON_MAX, DECLINE_MESSAGE_MAX
+from directory.services.booking import intake
+from directory.services.booking.requests import CANCEL_REASON_MAX, DECLINE_MESSAGE_MAX
 from directory.web import plain_text, strip
 
 
@@ -55,7 +55,7 @@ class IntakeForm(FlaskForm):
         return [key for key in (self.red_flags.data or []) if key in intake.RED_FLAGS]
 
     def values(self) -> dict:
-        """The answers in the shape directory.services.intake.validate_intake expects."""
+        """The answers in the shape directory.services.booking.intake.validate_intake expects."""
         chosen_safety = set(self.safety.data or [])
         chosen_red = set(self.red_flags.data or [])
         return {

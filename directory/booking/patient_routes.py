@@ -7,12 +7,17 @@ from datetime import date, datetime
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory.booking import bp, views
+from directory.booking import bp, display
 from directory.booking.forms import CancelForm
 from directory.booking.routes import patient_required
 from directory.models import Appointment, AppointmentStatus, Clinic
 from directory.models._types import as_utc, utcnow
-from directory.services import booking, intake, profiles, scheduling
+from directory.services.booking import requests as booking
+from directory.services.booking import calendar_files
+from directory.services.booking import queries as booking_queries
+from directory.services.booking import intake
+from directory.services.search import profiles
+from directory.services.booking import scheduling
 from directory.web import ConfirmForm, form_errors
 
 TOO_LATE = ("It is less than {hours} hours before this appointment, so it can no longer be changed "
@@ -27,31 +32,31 @@ def _me():
 @patient_required
 def appointments():
     now = utcnow()
-    mine = booking.appointments_for_patient(_me(), now=now)  # soonest first
-    upcoming = [a for a in mine if views.is_upcoming(a, now)]
-    others = [a for a in reversed(mine) if not views.is_upcoming(a, now)]
-    return render_template("booking/appointments.html", upcoming=upcoming, others=others, v=views, now=now,
+    mine = booking_queries.appointments_for_patient(_me(), now=now)  # soonest first
+    upcoming = [a for a in mine if display.is_upcoming(a, now)]
+    others = [a for a in reversed(mine) if not display.is_upcoming(a, now)]
+    return render_template("booking/appointments.html", upcoming=upcoming, others=others, now=now,
                            cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
 
 @bp.get("/appointments/<int:appointment_id>")
 @patient_required
 def appointment(appointment_id: int):
-    found = views.own_appointment(appointment_id, _me())
-    answers = booking.read_intake(found, reader=_me())
-    return render_template("booking/appointment.html", appointment=found, answers=answers, v=views,
-                           labels=intake, may_change=views.patient_may_change(found),
+    found = display.own_appointment(appointment_id, _me())
+    answers = booking_queries.read_intake(found, reader=_me())
+    return render_template("booking/appointment.html", appointment=found, answers=answers,
+                           labels=intake, may_change=booking_queries.patient_may_change(found),
                            cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 @patient_required
 def cancel(appointment_id: int):
-    found = views.own_appointment(appointment_id, _me())
+    found = display.own_appointment(appointment_id, _me())
     hours = current_app.config["CANCEL_CUTOFF_HOURS"]
     form = CancelForm()
     problem = None
-    if not views.patient_may_change(found):
+    if not booking_queries.patient_may_change(found):
         problem = _why_unchangeable(found, hours)
     elif form.validate_on_submit():
         try:
@@ -59,41 +64,41 @@ def cancel(appointment_id: int):
         except booking.BookingError as exc:
             problem = exc.message
         else:
-            flash(f"Your appointment on {views.when(found.starts_at, found.clinic.timezone)} is cancelled. "
+            flash(f"Your appointment on {calendar_files.when(found.starts_at, found.clinic.timezone)} is cancelled. "
                   f"{found.practitioner.display_name} has been told.", "success")
             return redirect(url_for("booking.appointments"))
     errors = form_errors(form)
     status = 409 if problem and request.method == "POST" else 400 if errors else 200
     return render_template("booking/cancel.html", appointment=found, form=form, errors=errors,
-                           problem=problem, v=views), status
+                           problem=problem), status
 
 
 def _why_unchangeable(found: Appointment, hours: int) -> str:
-    shown = views.shown_status(found)
+    shown = booking_queries.shown_status(found)
     if shown not in (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED):
-        return f"This appointment is {views.STATUS_LABELS[shown].lower()}: there is nothing to change."
+        return f"This appointment is {display.STATUS_LABELS[shown].lower()}: there is nothing to change."
     return TOO_LATE.format(hours=hours)
 
 
 def _slot_url(found: Appointment):
     return lambda slot: url_for("booking.reschedule", appointment_id=found.id, clinic=slot.clinic_id,
-                                start=views.iso_utc(slot.start))
+                                start=display.iso_utc(slot.start))
 
 
 @bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
 @patient_required
 def reschedule(appointment_id: int):
     """Without ``start``: choose a new time. With it: confirm the move; the POST makes it."""
-    found = views.own_appointment(appointment_id, _me())
-    if not views.patient_may_change(found):
+    found = display.own_appointment(appointment_id, _me())
+    if not booking_queries.patient_may_change(found):
         problem = _why_unchangeable(found, current_app.config["CANCEL_CUTOFF_HOURS"])
         return _reschedule_page(found, problem=problem), 409 if request.method == "POST" else 200
     values = request.form if request.method == "POST" else request.args
     clinics = _bookable_clinics(found)
-    clinic = next((c for c in clinics if c.id == views.parse_id(values.get("clinic"))), None)
-    new_start = views.parse_start(values.get("start"))
+    clinic = next((c for c in clinics if c.id == booking_queries.parse_id(values.get("clinic"))), None)
+    new_start = display.parse_start(values.get("start"))
     if clinic is None or new_start is None:
-        return _reschedule_page(found, groups=_choices(found, clinics, clinic, views.parse_day(values.get("date"))))
+        return _reschedule_page(found, groups=_choices(found, clinics, clinic, display.parse_day(values.get("date"))))
     form = ConfirmForm()
     if request.method == "GET":
         if scheduling.is_free(found.practitioner, clinic.id, new_start, found.kind,
@@ -111,7 +116,7 @@ def reschedule(appointment_id: int):
     except booking.BookingError as exc:
         problem = exc.message
     else:
-        flash(f"Your request for {views.when(moved.starts_at, moved.clinic.timezone)} has been sent to "
+        flash(f"Your request for {calendar_files.when(moved.starts_at, moved.clinic.timezone)} has been sent to "
               f"{found.practitioner.display_name}, and your previous time is released.", "success")
         return redirect(url_for("booking.appointments"))
     return _reschedule_page(found, problem=problem, groups=_choices(found, clinics)), 409
@@ -120,11 +125,11 @@ def reschedule(appointment_id: int):
 def _reschedule_page(found: Appointment, *, problem: str | None = None, groups=(), form=None,
                      clinic: Clinic | None = None, new_start: datetime | None = None):
     return render_template("booking/reschedule.html", appointment=found, problem=problem, groups=groups,
-                           form=form, clinic=clinic, new_start=new_start, v=views)
+                           form=form, clinic=clinic, new_start=new_start)
 
 
 def _choices(found: Appointment, clinics: list[Clinic], clinic: Clinic | None = None,
-             day: date | None = None) -> list[views.ClinicSlots]:
+             day: date | None = None) -> list[display.ClinicSlots]:
     """Free times for the same kind of visit: one whole day at one clinic, or the next two weeks.
     Times next to the current one are free to move to; the current one itself is left out."""
     current = as_utc(found.starts_at)
@@ -133,10 +138,10 @@ def _choices(found: Appointment, clinics: list[Clinic], clinic: Clinic | None = 
         return not (slot.start == current and slot.clinic_id == found.clinic_id)
 
     if clinic is not None and day is not None:
-        return [views.ClinicSlots(clinic, clinic.timezone, views.day_slots(
+        return [display.ClinicSlots(clinic, clinic.timezone, display.day_slots(
             found.practitioner, clinic, day, found.kind, _slot_url(found), ignore_appointment_id=found.id,
             keep=keep))]
-    return views.slots_by_clinic(
+    return display.slots_by_clinic(
         found.practitioner, clinics, found.kind, slot_url=_slot_url(found),
         day_url=lambda c, d: url_for("booking.reschedule", appointment_id=found.id, clinic=c.id,
                                      date=d.isoformat()),
@@ -151,9 +156,9 @@ def _bookable_clinics(found: Appointment) -> list[Clinic]:
 @bp.get("/appointments/<int:appointment_id>/calendar.ics")
 @patient_required
 def ics(appointment_id: int):
-    found = views.own_appointment(appointment_id, _me())
+    found = display.own_appointment(appointment_id, _me())
     if found.status is not AppointmentStatus.CONFIRMED:
         abort(404, description="A calendar file is available once the practitioner has confirmed the appointment.")
-    return Response(booking.ics_for(found), mimetype="text/calendar",
+    return Response(calendar_files.ics_for(found), mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="appointment-{found.id}.ics"',
                              "Cache-Control": "private, no-store"})

@@ -10,12 +10,16 @@ from typing import Callable, TypeVar
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import presenters
-from directory.booking import bp, views
+from directory.booking import bp, display
 from directory.booking.forms import IntakeForm
 from directory.models import AppointmentKind, Clinic, Practitioner, Role
-from directory.services import booking, intake, profiles, scheduling
+from directory.services.booking import requests as booking
+from directory.services.booking import calendar_files
+from directory.services.booking import intake
+from directory.services.search import profiles
+from directory.services.booking import scheduling
 from directory.web import config_limit, form_errors
+from directory.services.booking import queries as booking_queries
 
 F = TypeVar("F", bound=Callable)
 
@@ -61,8 +65,8 @@ class Target:
 
 
 def _target(values) -> Target:
-    practitioner_id, clinic_id = views.parse_id(values.get("practitioner")), views.parse_id(values.get("clinic"))
-    start, kind = views.parse_start(values.get("start")), views.parse_kind(values.get("kind") or "initial")
+    practitioner_id, clinic_id = booking_queries.parse_id(values.get("practitioner")), booking_queries.parse_id(values.get("clinic"))
+    start, kind = display.parse_start(values.get("start")), display.parse_kind(values.get("kind") or "initial")
     if practitioner_id is None or clinic_id is None or start is None or kind is None:
         abort(400, description=BAD_LINK)
     found = profiles.listed_profile(practitioner_id)
@@ -80,22 +84,22 @@ def _unavailable(target: Target, *, title: str, message: str, kind: AppointmentK
     groups = []
     if kind is not None:
         if fresh is None:
-            groups = views.slots_by_clinic(target.practitioner, [target.clinic], kind,
-                                           slot_url=views.slot_url(target.practitioner),
-                                           day_url=views.day_url(target.practitioner, kind))
+            groups = display.slots_by_clinic(target.practitioner, [target.clinic], kind,
+                                           slot_url=display.slot_url(target.practitioner),
+                                           day_url=display.day_url(target.practitioner, kind))
         else:
-            link, day = views.slot_url(target.practitioner), views.day_url(target.practitioner, kind)
-            groups = [views.ClinicSlots(c, c.timezone, views.group_by_day(
+            link, day = display.slot_url(target.practitioner), display.day_url(target.practitioner, kind)
+            groups = [display.ClinicSlots(c, c.timezone, display.group_by_day(
                 [s for s in fresh if s.clinic_id == c.id], c.timezone, link,
                 lambda d, c=c: day(c, d))) for c in target.clinics]
             groups = [g for g in groups if g.days]
     return render_template("booking/unavailable.html", title=title, message=message, target=target,
-                           groups=groups, v=views), status
+                           groups=groups), status
 
 
 def _refusal(target: Target):
     """Why this patient cannot have this kind of visit here, as a page; None when they can."""
-    allowed = views.kinds_allowed(current_user, target.practitioner)
+    allowed = booking_queries.kinds_allowed(current_user, target.practitioner)
     if target.kind in allowed:
         return None
     name = target.practitioner.display_name
@@ -116,8 +120,7 @@ def _refusal(target: Target):
 
 
 def _intake_page(form: IntakeForm, target: Target, errors: dict[str, str], status: int = 200):
-    return render_template("booking/new.html", form=form, target=target, errors=errors, v=views,
-                           p=presenters, kinds=views.kinds_allowed(current_user, target.practitioner)), status
+    return render_template("booking/new.html", form=form, target=target, errors=errors, kinds=booking_queries.kinds_allowed(current_user, target.practitioner)), status
 
 
 @bp.get("/appointments/new")
@@ -132,7 +135,7 @@ def new():
                             message="Someone else may have requested it, or it is now too close to "
                                     "book. Choose another time:", kind=target.kind)
     form = IntakeForm(formdata=None, practitioner=target.practitioner.id, clinic=target.clinic.id,
-                      start=views.iso_utc(target.start), kind=target.kind.value)
+                      start=display.iso_utc(target.start), kind=target.kind.value)
     return _intake_page(form, target, {})
 
 
@@ -182,7 +185,7 @@ def request_slot():
     except booking.BookingError as exc:
         return _unavailable(target, title="Your request was not sent", message=exc.message, kind=target.kind)
     zone = appointment.clinic.timezone
-    flash(f"Your request for {views.when(appointment.starts_at, zone)} has been sent to "
+    flash(f"Your request for {calendar_files.when(appointment.starts_at, zone)} has been sent to "
           f"{target.practitioner.display_name}. We will email you when they answer.", "success")
     return redirect(url_for("booking.appointments"))
 
@@ -195,10 +198,10 @@ def _urgent(flags: list[str]):
 @bp.get("/calendar/<secret>.ics")
 def feed(secret: str):
     """A practitioner's confirmed appointments for their calendar app, by secret address."""
-    practitioner = booking.practitioner_for_calendar_token(secret)
+    practitioner = calendar_files.practitioner_for_calendar_token(secret)
     if practitioner is None:
         abort(404, description="There is no calendar at this address. It may have been turned off "
                                "or replaced with a new one.")
-    return Response(booking.calendar_feed(practitioner), mimetype="text/calendar",
+    return Response(calendar_files.calendar_feed(practitioner), mimetype="text/calendar",
                     headers={"Cache-Control": "private, no-store",
                              "Content-Disposition": 'inline; filename="meridian-appointments.ics"'})

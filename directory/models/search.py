@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import (Boolean, Connection, Date, Float, ForeignKey, Index, Integer, String,
-                        delete, event, insert, inspect, select, update)
+                        delete, insert, inspect, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.extensions import db
@@ -264,22 +264,19 @@ def _touched_practitioners(session: Session) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "before_flush")
-def _remember_indexed_cells(session: Session, _context, _instances) -> None:
+def remember_indexed_cells(session: Session, _context, _instances) -> None:
     with session.no_autoflush:
         ids = sorted(_touched_practitioners(session))
         if ids:
             session.info["search_previous_cells"] = (set(ids), lead_cells(session.connection(), ids))
 
 
-@event.listens_for(Session, "after_flush")
-def _reindex_after_flush(session: Session, _context) -> None:
+def reindex_after_flush(session: Session, _context) -> None:
     known, previous = session.info.pop("search_previous_cells", (set(), Counter()))
     ids = _touched_practitioners(session) | known
     if ids:
         reindex(session.connection(), ids, previous=previous)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_failed_flush(session: Session, _previous_transaction) -> None:
+def forget_failed_flush(session: Session, _previous_transaction) -> None:
     session.info.pop("search_previous_cells", None)

@@ -127,8 +127,7 @@ def mark_search_changed(session: Session) -> None:
     session.info[CHANGED] = True
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed_changes(session: Session, _context) -> None:
+def note_flushed_changes(session: Session, _context) -> None:
     if session.info.get(CHANGED):
         return
     if any(isinstance(obj, SHOWN_IN_SEARCH) for obj in (*session.new, *session.deleted)) or any(
@@ -137,8 +136,7 @@ def _note_flushed_changes(session: Session, _context) -> None:
         session.info[CHANGED] = True
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_statements(state: ORMExecuteState) -> None:
+def note_bulk_statements(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
@@ -146,8 +144,7 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
         state.session.info[CHANGED] = True
 
 
-@event.listens_for(Session, "before_commit")
-def _bump_before_commit(session: Session) -> None:
+def bump_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # the outer commit counts for it
     session.flush()  # the commit's own flush comes after this hook; its changes count too
@@ -156,7 +153,6 @@ def _bump_before_commit(session: Session) -> None:
                         .values(value=secrets.randbits(62)))
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
+def forget_on_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(CHANGED, None)

@@ -6,11 +6,14 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from directory.auth.access import current_practitioner
-from directory.booking import views
+from directory.booking import display
 from directory.booking.forms import CalendarForm, CancelForm, DeclineForm
 from directory.models import Appointment, Practitioner
 from directory.practice import bp
-from directory.services import booking, intake
+from directory.services.booking import requests as booking
+from directory.services.booking import calendar_files
+from directory.services.booking import queries as booking_queries
+from directory.services.booking import intake
 from directory.web import external_url, form_errors
 
 
@@ -22,16 +25,15 @@ def _me():
 def appointments():
     practitioner = current_practitioner()
     return render_template("practice/appointments.html", practitioner=practitioner,
-                           requests=booking.inbox(practitioner), upcoming=booking.upcoming(practitioner),
-                           v=views)
+                           requests=booking_queries.inbox(practitioner), upcoming=booking_queries.upcoming(practitioner))
 
 
 def _detail(practitioner: Practitioner, found: Appointment, *, decline_form=None, cancel_form=None,
             errors: dict[str, str] | None = None, status: int = 200):
     # Every view of the intake is a read of health data: the service audits it.
-    answers = booking.read_intake(found, reader=_me())
+    answers = booking_queries.read_intake(found, reader=_me())
     return render_template("practice/appointment.html", practitioner=practitioner, appointment=found,
-                           answers=answers, labels=intake, v=views, errors=errors or {},
+                           answers=answers, labels=intake, errors=errors or {},
                            decline_form=decline_form or DeclineForm(formdata=None),
                            cancel_form=cancel_form or CancelForm(formdata=None)), status
 
@@ -39,7 +41,7 @@ def _detail(practitioner: Practitioner, found: Appointment, *, decline_form=None
 @bp.get("/appointments/<int:appointment_id>")
 def appointment(appointment_id: int):
     practitioner = current_practitioner()
-    return _detail(practitioner, views.practitioners_appointment(appointment_id, _me()))
+    return _detail(practitioner, display.practitioners_appointment(appointment_id, _me()))
 
 
 def _after(found: Appointment, message: str):
@@ -54,19 +56,19 @@ def _refused(found: Appointment, exc: booking.BookingError):
 
 @bp.post("/appointments/<int:appointment_id>/confirm")
 def appointment_confirm(appointment_id: int):
-    found = views.practitioners_appointment(appointment_id, _me())
+    found = display.practitioners_appointment(appointment_id, _me())
     try:
         booking.confirm(found, practitioner_user=_me())
     except booking.BookingError as exc:
         return _refused(found, exc)
-    return _after(found, f"Confirmed: {found.patient.name}, {views.when(found.starts_at, found.clinic.timezone)}. "
+    return _after(found, f"Confirmed: {found.patient.name}, {calendar_files.when(found.starts_at, found.clinic.timezone)}. "
                          "We have emailed the patient.")
 
 
 @bp.post("/appointments/<int:appointment_id>/decline")
 def appointment_decline(appointment_id: int):
     practitioner = current_practitioner()
-    found = views.practitioners_appointment(appointment_id, _me())
+    found = display.practitioners_appointment(appointment_id, _me())
     form = DeclineForm()
     if not form.validate_on_submit():
         return _detail(practitioner, found, decline_form=form, errors=form_errors(form), status=400)
@@ -81,7 +83,7 @@ def appointment_decline(appointment_id: int):
 @bp.post("/appointments/<int:appointment_id>/cancel")
 def appointment_cancel(appointment_id: int):
     practitioner = current_practitioner()
-    found = views.practitioners_appointment(appointment_id, _me())
+    found = display.practitioners_appointment(appointment_id, _me())
     form = CancelForm()
     if not form.validate_on_submit():
         return _detail(practitioner, found, cancel_form=form, errors=form_errors(form), status=400)
@@ -89,7 +91,7 @@ def appointment_cancel(appointment_id: int):
         booking.cancel(found, by=_me(), reason=form.reason.data)
     except booking.BookingError as exc:
         return _refused(found, exc)
-    return _after(found, f"Cancelled: {found.patient.name}, {views.when(found.starts_at, found.clinic.timezone)}. "
+    return _after(found, f"Cancelled: {found.patient.name}, {calendar_files.when(found.starts_at, found.clinic.timezone)}. "
                          "We have emailed the patient; they can read your reason in Meridian.")
 
 
@@ -101,9 +103,9 @@ def calendar():
     secret_url = None
     if form.validate_on_submit():
         if form.action.data == "create":
-            secret_url = external_url("booking.feed", secret=booking.new_calendar_token(practitioner))
+            secret_url = external_url("booking.feed", secret=calendar_files.new_calendar_token(practitioner))
         elif form.action.data == "revoke":
-            booking.revoke_calendar_token(practitioner)
+            calendar_files.revoke_calendar_token(practitioner)
             flash("Your calendar feed is turned off. Calendars subscribed to it stop updating.", "success")
             return redirect(url_for(".calendar"))
     response = current_app.make_response(render_template(

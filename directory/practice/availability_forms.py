@@ -2,7 +2,7 @@
 
 Weekly hours are one text box per weekday ("09:00-12:30, 13:30-18:00"), so the form works
 without JavaScript and a day can hold several ranges. The form parses what was typed; the
-rules over a day's ranges (order, overlaps, how many) live in directory.services.scheduling."""
+rules over a day's ranges (order, overlaps, how many) live in directory.services.booking.scheduling."""
 from __future__ import annotations
 
 import re
@@ -13,7 +13,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from directory.practice.forms import PlainDateField, WholeNumberField
-from directory.services.scheduling import (DAY_KEYS, DAY_NAMES, SETTING_LIMITS, TIME_OFF_DAYS_AHEAD,
+from directory.services.booking.scheduling import (DAY_KEYS, DAY_NAMES, SETTING_LIMITS, TIME_OFF_DAYS_AHEAD,
                                            TIME_OFF_TOO_FAR)
 from directory.web import plain_text, strip
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from wtforms import SelectChoice
 
-from directory import presenters
 from directory.auth.access import current_practitioner, own_or_404
 from directory.models import Clinic, Practitioner, TimeOff
 from directory.practice import bp
 from directory.practice.availability_forms import HOURS_HINT, HoursForm, SettingsForm, TimeOffForm
-from directory.services import schedule_view, scheduling
-from directory.services.scheduling import DAY_KEYS
+from directory.services.booking import schedule_view
+from directory.services.booking import scheduling
+from directory.services.booking.scheduling import DAY_KEYS
 from directory.web import form_errors
 
 PREVIEW_DAYS = 14
@@ -65,7 +65,7 @@ def _page(practitioner: Practitioner, *, hours_form: HoursForm | None = None, ho
         time_off_form=time_off_form, time_off_errors=errors if error_form is time_off_form else {},
         time_off_rows=_time_off_rows(practitioner),
         preview=schedule_view.upcoming_by_clinic(practitioner, days=PREVIEW_DAYS), preview_days=PREVIEW_DAYS,
-        errors=errors, error_form=error_form, hours_hint=HOURS_HINT, p=presenters,
+        errors=errors, error_form=error_form, hours_hint=HOURS_HINT,
         step_hint=_step_hint(practitioner)), code
 
 

@@ -7,7 +7,8 @@ from directory.auth.access import current_practitioner, own_or_404
 from directory.models import Clinic, Practitioner
 from directory.practice import bp
 from directory.practice.forms import ClinicForm
-from directory.services import listing_status, practice
+from directory.services.search import listing_status
+from directory.services.practice import editing as practice
 from directory.web import ConfirmForm, form_errors
 
 # The service names the model's fields; the form chooses state and country together.

@@ -1,5 +1,5 @@
 """Forms for the practitioner's own pages. Field rules live here; rules that need the
-database or the geocoder live in directory.services.practice."""
+database or the geocoder live in directory.services.practice.editing."""
 from __future__ import annotations
 
 import re
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValid
 
 from directory.data.places import CANADIAN_PROVINCES, US_STATES
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, INSURANCE, LANGUAGES, TECHNIQUES
-from directory.presenters import money
+from directory.services.presenters import money
 from directory.web import plain_text, strip
 
 MAX_FEE_CENTS = 2_000_00

@@ -1,7 +1,7 @@
 """The licence form. It checks only what a browser could send wrongly (unparseable dates,
 unknown jurisdiction codes, control characters); the rules of a licence — required fields,
 date ranges, titles, number formats — are the automatic checks in
-directory.services.licence_checks, run by the licensing service and shown beside each field."""
+directory.services.licensing.checks, run by the licensing service and shown beside each field."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -9,8 +9,8 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from directory.practice.forms import PlainDateField
-from directory.services import jurisdictions
-from directory.services.licensing import LicenceInput
+from directory.services.licensing import jurisdictions
+from directory.services.licensing.decisions import LicenceInput
 from directory.web import plain_text, strip
 
 DATE_MESSAGE = "Enter the date as year-month-day, like 2024-03-15."

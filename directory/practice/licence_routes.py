@@ -1,5 +1,5 @@
 """The practitioner's licences: list, add, edit and withdraw. The automatic checks and the
-review states belong to directory.services.licensing; these views put its results in words."""
+review states belong to directory.services.licensing.decisions; these views put its results in words."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,16 +9,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from directory import presenters
+from directory.services import presenters
 from directory.auth.access import current_practitioner
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, VerificationState
 from directory.practice import bp
 from directory.practice.licence_forms import LicenceForm
-from directory.services import jurisdictions, licensing, listing_status
-from directory.services.licence_checks import CHECK_LABELS, FAIL, PASS, WARN, CheckResult
-from directory.services.licence_expiry import FIRST_REMINDER_DAYS
-from directory.services.profiles import MAX_ID
+from directory.services.licensing import jurisdictions
+from directory.services.licensing import decisions as licensing
+from directory.services.search import listing_status
+from directory.services.licensing.checks import CHECK_LABELS, FAIL, PASS, WARN, CheckResult
+from directory.services.licensing.expiry import FIRST_REMINDER_DAYS
+from directory.services.search.profiles import MAX_ID
 from directory.web import ConfirmForm, form_errors
 
 # Checks about profile fields: they are fixed on the profile page, not on the licence form.
@@ -121,7 +123,7 @@ def licences():
     practitioner = current_practitioner()
     return render_template("practice/licences.html", practitioner=practitioner,
                            rows=licence_rows(practitioner, date.today()), check_names=CHECK_LABELS,
-                           result_words=RESULT_WORDS, p=presenters)
+                           result_words=RESULT_WORDS)
 
 
 REQUIRED_MESSAGES = {"jurisdiction": "Choose where the licence was issued.", "title": "Enter the credential title.",
@@ -268,4 +270,4 @@ def licence_withdraw(licence_id: int):
                        for o in practitioner.licences)
     losing = [] if others_cover else [c.clinic for c in row.clinics if c.shown]
     return render_template("practice/licence_withdraw.html", row=row, form=form, losing=losing,
-                           errors=form_errors(form), p=presenters)
+                           errors=form_errors(form))

@@ -7,12 +7,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from directory import presenters
 from directory.auth.access import current_practitioner, role_required
 from directory.models import ListingState, Practitioner, Role
 from directory.practice import bp
 from directory.practice.forms import ListingForm, PhotoForm, ProfileForm
-from directory.services import listing_status, photos, practice, profiles
+from directory.services import photos
+from directory.services.search import listing_status
+from directory.services.practice import editing as practice
+from directory.services.search import profiles
 from directory.web import ConfirmForm, form_errors
 
 
@@ -42,7 +44,7 @@ def _status_page(practitioner: Practitioner, *, refusal: practice.ListingRefused
                  code: int = 200):
     status = listing_status.listing_status(practitioner)
     return render_template("practice/dashboard.html", practitioner=practitioner, status=status,
-                           refusal=refusal, listing_form=ListingForm(formdata=None), p=presenters), code
+                           refusal=refusal, listing_form=ListingForm(formdata=None)), code
 
 
 @bp.get("")
@@ -95,7 +97,7 @@ def preview():
     today = date.today()
     status = listing_status.listing_status(practitioner, today)
     return render_template("practitioners/profile.html", practitioner=practitioner,
-                           clinics=list(practitioner.clinics), p=presenters,
+                           clinics=list(practitioner.clinics),
                            licences=profiles.shown_licences(practitioner, today),
                            certifications=profiles.certifications(practitioner, today), preview=status)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
-from directory import presenters
-from directory.booking import views as booking_views
+from directory.services import presenters
+from directory.booking import display as booking_display
 from directory.extensions import db
 from directory.models import AppointmentKind, Practitioner
-from directory.services import photos, profiles
+from directory.services import photos
+from directory.services.search import profiles
+from directory.services.booking import queries as booking_queries
 
 bp = Blueprint("practitioners", __name__, url_prefix="/practitioners")
 
@@ -27,20 +29,20 @@ def profile(practitioner_id: int):
     licences = sorted(found.licences,
                       key=lambda lic: (presenters.jurisdiction_name(lic.jurisdiction), lic.id))
     practitioner = found.practitioner
-    kinds = booking_views.kinds_allowed(current_user, practitioner)
+    kinds = booking_queries.kinds_allowed(current_user, practitioner)
     kind = _chosen_kind(kinds)
-    slot_groups = booking_views.slots_by_clinic(
-        practitioner, found.clinics, kind, slot_url=booking_views.slot_url(practitioner),
-        day_url=booking_views.day_url(practitioner, kind)) if kind is not None else []
+    slot_groups = booking_display.slots_by_clinic(
+        practitioner, found.clinics, kind, slot_url=booking_display.slot_url(practitioner),
+        day_url=booking_display.day_url(practitioner, kind)) if kind is not None else []
     return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=found.clinics, licences=licences,
-                           certifications=found.certifications, p=presenters,
-                           slot_groups=slot_groups, kind=kind, kinds=kinds, v=booking_views)
+                           certifications=found.certifications,
+                           slot_groups=slot_groups, kind=kind, kinds=kinds)
 
 
 def _chosen_kind(kinds: list[AppointmentKind]) -> AppointmentKind | None:
     """The visit kind asked for when allowed; otherwise a follow-up for returning patients."""
-    asked = booking_views.parse_kind(request.args.get("kind"))
+    asked = booking_display.parse_kind(request.args.get("kind"))
     if asked in kinds:
         return asked
     if AppointmentKind.FOLLOW_UP in kinds:
@@ -54,20 +56,20 @@ def slots(practitioner_id: int):
     found = profiles.listed_profile(practitioner_id)
     if found is None:
         abort(404, description=NOT_LISTED)
-    clinic = next((c for c in found.clinics if c.id == booking_views.parse_id(request.args.get("clinic"))), None)
+    clinic = next((c for c in found.clinics if c.id == booking_queries.parse_id(request.args.get("clinic"))), None)
     if clinic is None:
         abort(404, description="This practitioner has no clinic at this address.")
-    day = booking_views.parse_day(request.args.get("date"))
+    day = booking_display.parse_day(request.args.get("date"))
     if day is None:
         abort(400, description="Choose a day from the practitioner's profile.")
     practitioner = found.practitioner
-    kind = booking_views.parse_kind(request.args.get("kind") or "initial")
-    if kind not in booking_views.kinds_allowed(current_user, practitioner):
+    kind = booking_display.parse_kind(request.args.get("kind") or "initial")
+    if kind not in booking_queries.kinds_allowed(current_user, practitioner):
         abort(404, description=NO_SUCH_VISITS)
-    groups = [booking_views.ClinicSlots(clinic, clinic.timezone, booking_views.day_slots(
-        practitioner, clinic, day, kind, booking_views.slot_url(practitioner)))]
+    groups = [booking_display.ClinicSlots(clinic, clinic.timezone, booking_display.day_slots(
+        practitioner, clinic, day, kind, booking_display.slot_url(practitioner)))]
     return render_template("booking/day.html", practitioner=practitioner, clinic=clinic, day=day,
-                           kind=kind, groups=groups, v=booking_views)
+                           kind=kind, groups=groups)
 
 
 @bp.get("/<int:practitioner_id>/photo/<key>")

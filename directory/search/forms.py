@@ -1,11 +1,11 @@
 """The search form. It only renders and echoes what was typed: the rules live in
-directory.services.search_query.parse, shared with the JSON API."""
+directory.services.search.query.parse, shared with the JSON API."""
 from __future__ import annotations
 
 from wtforms import BooleanField, Form, IntegerField, SearchField, SelectChoice, SelectField
 
 from directory.data.vocabulary import LANGUAGES, TECHNIQUES
-from directory.services.search_query import FALSE_WORDS
+from directory.services.search.query import FALSE_WORDS
 
 RADIUS_CHOICES = ("5", "10", "25", "50", "100")
 UNIT_CHOICES = (("mi", "miles"), ("km", "kilometres"))

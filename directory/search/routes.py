@@ -5,11 +5,13 @@ from flask import Blueprint, current_app, render_template, request, session, url
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from directory import http_cache, presenters
+from directory import http_cache
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
-from directory.services import geo, search_cache, search_query
-from directory.services.geo import MAX_RADIUS
-from directory.services.search_query import FALSE_WORDS
+from directory.services.search import nearby as geo
+from directory.services.search import cache as search_cache
+from directory.services.search import query as search_query
+from directory.services.search.nearby import MAX_RADIUS
+from directory.services.search.query import FALSE_WORDS
 
 bp = Blueprint("search", __name__)
 
@@ -165,6 +167,5 @@ def _render_index() -> tuple[str, bool]:
         page_url=lambda n: _url_with(args, page=n),
         page_window=page_window,
         street_addresses=current_app.config.get("GEOCODER") != "offline",
-        p=presenters,
     )
     return html, results is not None

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from directory.booking.views import iso_utc
+from directory.booking.display import iso_utc
 from directory.extensions import db
 from directory.models import AppointmentKind, ListingState, Role, User, VerificationState
-from directory.services import accounts, booking, licensing, scheduling
-from directory.services.passwords import hash_password
+from directory.services.accounts import users as accounts
+from directory.services.booking import requests as booking
+from directory.services.licensing import decisions as licensing
+from directory.services.booking import scheduling
+from directory.services.accounts.passwords import hash_password
 from tests.booking_fixtures import INTAKE, open_every_day
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from directory.extensions import db
 from directory.models import Role
-from directory.services import scheduling
-from directory.services.passwords import hash_password
+from directory.services.booking import scheduling
+from directory.services.accounts.passwords import hash_password
 from tests.factories import create_practitioner, create_user
 
 PASSWORD = "juniper kettle harbour"

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from directory.extensions import db
 from directory.models import ListingState, Role
-from directory.services.passwords import hash_password
+from directory.services.accounts.passwords import hash_password
 from tests.factories import create_practitioner, create_user
 
 PASSWORD = "juniper kettle harbour"

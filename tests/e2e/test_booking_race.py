@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import Appointment, Role
 from directory.models.booking import ACTIVE_STATUSES
-from directory.services import scheduling
-from directory.services.passwords import hash_password
+from directory.services.booking import scheduling
+from directory.services.accounts.passwords import hash_password
 from tests.e2e import ui
 from tests.factories import create_practitioner, create_user
 

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, passwords and their policy, API tokens."""

@@ -1,0 +1,1 @@
+"""Demo data: practitioners, clinics, licences and logins for `flask seed-demo`."""

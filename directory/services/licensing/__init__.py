@@ -1,0 +1,1 @@
+"""Licensing: decisions, checks, jurisdiction rules, board rosters, expiry and their mail."""

@@ -1,0 +1,1 @@
+"""Mail: the outbox, its transports, and delivery right after the commit that queued it."""

@@ -1,0 +1,1 @@
+"""A practitioner's own changes: profile, clinics, publishing."""
