@@ -14,13 +14,20 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.http import remove_entity_headers
 
 from directory.services.search.cache import Epoch
 
 REVALIDATE = "no-cache"
 PACKAGE = Path(__file__).resolve().parent
+EXTENSION = "code_version"
+
+
+def init_app(app: Flask) -> None:
+    # Read at start-up (once per process; in gunicorn's master under preload_app), so that
+    # no visitor's request pays for hashing the package.
+    app.extensions[EXTENSION] = code_version(str(app.template_folder))
 
 
 @cache
@@ -41,7 +48,7 @@ def etag(epoch: Epoch | None, *inputs: object) -> str | None:
     if epoch is None:
         return None
     generation, day = epoch
-    parts = (code_version(str(current_app.template_folder)), generation, day.isoformat(), *inputs)
+    parts = (current_app.extensions[EXTENSION], generation, day.isoformat(), *inputs)
     # Weak: two answers with one tag show the same data, not necessarily the same bytes.
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
