@@ -17,7 +17,7 @@ run: db
 	@echo ""
 	@echo "  Meridian is starting at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@echo ""
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --no-control-socket wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --no-control-socket wsgi:app
 
 test: install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -69,6 +69,9 @@ def register_extensions(app: Flask) -> None:
                      include_object=include_in_autogenerate)
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Registered before the limiter's own hook so it runs after it (Flask runs after_request
+    # hooks last-registered first) and sees the header the limiter adds.
+    app.after_request(security.retry_after_only_when_refused)
     limiter.init_app(app)
     security.init_app(app)
     mailer.init_app(app)
@@ -122,9 +125,13 @@ def register_blueprints(app: Flask) -> None:
     from directory.api import bp as api_bp
     from directory.auth.routes import bp as auth_bp
     from directory.health.routes import bp as health_bp
+    from directory.legal.routes import bp as legal_bp
     from directory.booking import bp as booking_bp
+    from directory.courses import bp as courses_bp
     from directory.practice import bp as practice_bp
     from directory.practitioners.routes import bp as practitioners_bp
+    from directory.reviews import bp as reviews_bp
+    from directory.safety import bp as safety_bp
     from directory.search.routes import bp as search_bp
 
     app.register_blueprint(search_bp)
@@ -133,8 +140,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practitioners_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(safety_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(courses_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API takes no cookies-based form posts; CSRF applies to HTML forms.
     csrf.exempt(api_bp)

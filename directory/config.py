@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 GEOCODERS = ("offline", "nominatim")
 SEARCH_SPATIAL_MODES = ("auto", "on", "off")
@@ -49,6 +50,21 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def _public_base_url(raw: str, production: bool) -> str:
+    url = raw.strip().rstrip("/")
+    if not url:
+        if production:
+            raise RuntimeError("PUBLIC_BASE_URL must be set when MERIDIAN_ENV=production, e.g. "
+                               "https://meridian.example: links in emails (password resets) are built "
+                               "from it, never from the Host header a client sends")
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_BASE_URL must be an http(s) address such as https://meridian.example, "
+                           f"not {raw!r}")
+    return url
 
 
 def _intake_keys(instance_path: Path, production: bool) -> list[str]:
@@ -110,17 +126,22 @@ def defaults() -> dict:
         "MAIL_USERNAME": "",
         "MAIL_PASSWORD": "",
         "MAIL_FROM": "Meridian <no-reply@meridian.localhost>",
+        # A mailbox people read: emails and the privacy page send questions here, never to MAIL_FROM.
+        "SUPPORT_EMAIL": "support@meridian.localhost",
         "MAIL_TIMEOUT_SECONDS": 10.0,
         "MAIL_SEND_AFTER_COMMIT": True,
         "PUBLIC_BASE_URL": "",
         "PROXY_COUNT": 0,
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+        "PHOTO_RATE_LIMIT": "10 per minute;30 per hour",
         # Booking
         "HOLD_HOURS": 48,                 # a request holds its slot this long at most
         "CANCEL_CUTOFF_HOURS": 24,        # patients cancel or reschedule online until then
         "API_TOKEN_HOURS": 24 * 30,
         "BOOKING_RATE_LIMIT": "10 per minute;60 per hour",
+        # Per account: an export decrypts every intake the patient wrote.
+        "EXPORT_RATE_LIMIT": "3 per hour;10 per day",
         "LOG_LEVEL": "INFO",
         # Nearby search on PostgreSQL: "auto", "on" or "off" for the optional spatial index.
         "SEARCH_SPATIAL_INDEX": "auto",
@@ -135,9 +156,10 @@ FROM_ENVIRONMENT = (
     "GEOCODER_TIMEOUT_SECONDS", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX",
     "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "RESET_RATE_LIMIT", "BOOKING_RATE_LIMIT", "PUBLIC_BASE_URL",
-    "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
+    "PHOTO_RATE_LIMIT", "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
-    "MAIL_SEND_AFTER_COMMIT", "SEARCH_SPATIAL_INDEX", "SEARCH_CACHE_MB",
+    "MAIL_SEND_AFTER_COMMIT", "SEARCH_SPATIAL_INDEX", "SEARCH_CACHE_MB", "SUPPORT_EMAIL",
+    "EXPORT_RATE_LIMIT",
 )
 # Folders that default to instance/ (create_app fills them in when unset).
 FOLDERS_FROM_ENVIRONMENT = ("MAIL_FILE_DIR", "PHOTO_DIR")
@@ -178,7 +200,7 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(path),
         "GEOCODER": geocoder,
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), production),
-        "PUBLIC_BASE_URL": settings["PUBLIC_BASE_URL"].rstrip("/"),
+        "PUBLIC_BASE_URL": _public_base_url(settings["PUBLIC_BASE_URL"], production),
         "INTAKE_KEYS": _intake_keys(path, production),
         # The port decides the TLS mode unless it is set explicitly.
         "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL"), port == 465),

@@ -7,7 +7,8 @@ from flask import Flask
 
 from directory.booking import display
 from directory.services import presenters
-from directory.services.booking import calendar_files, queries, schedule_view
+from directory.services.booking import calendar_files, queries, replacement, schedule_view
+from directory.services.safety import triage
 
 GLOBALS = {
     # words for places, dates, money and licences
@@ -28,8 +29,12 @@ GLOBALS = {
     "zone_label": schedule_view.zone_label,
     "shown_status": queries.shown_status,
     "patient_may_change": queries.patient_may_change,
+    "waiting_replacement": replacement.waiting_replacement,
+    "kept_original": replacement.kept_original,
     "STATUS_LABELS": display.STATUS_LABELS,
     "iso_utc": display.iso_utc,
+    # words for reaction reports
+    "TRIAGE_LABELS": triage.LEVEL_LABELS,
 }
 
 

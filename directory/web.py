@@ -1,17 +1,20 @@
 """Small helpers shared by the HTML blueprints."""
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Response, current_app
+from flask import Response, after_this_request, current_app, g
 from flask_wtf import FlaskForm
 from wtforms.validators import StopValidation
 
 from directory.auth.events import email_hash
 from directory.extensions import limiter
 from directory.services import links
+
+log = logging.getLogger(__name__)
 
 TOO_MANY = "Too many attempts from your connection. Please wait a few minutes and try again."
 
@@ -64,11 +67,24 @@ def config_limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"], error_message=TOO_MANY)
 
 
-def account_guess_limit(email_of: Callable[[], str], failed: Callable[[Response], bool]):
-    """20 failed password guesses an hour per account, from any address: counted by a hash
-    of the email the client names, and only for answers ``failed`` says were refused."""
-    return limiter.limit("20 per hour", key_func=lambda: "login-email:" + email_hash(email_of()),
-                         methods=["POST"], error_message=TOO_MANY, deduct_when=failed)
+# Failed password checks an account tolerates an hour, from any address, shared by every way
+# of presenting its password (web login, POST /api/v1/tokens, password and email change):
+# budgets of their own would add up.
+ACCOUNT_GUESS_LIMIT = "20 per hour"
+
+
+def account_guess_limit(email_of: Callable[[], str]):
+    """Counts a request against the account ``email_of()`` names (by a hash of the email) when
+    the view called password_refused(); refuses every way in once the budget is spent."""
+    return limiter.shared_limit(ACCOUNT_GUESS_LIMIT, scope="account-password-guesses",
+                                key_func=lambda: "login-email:" + email_hash(email_of()),
+                                methods=["POST"], error_message=TOO_MANY,
+                                deduct_when=lambda _response: g.get("password_refused", False))
+
+
+def password_refused() -> None:
+    """The password this request presented was wrong: spend one of the account's guesses."""
+    g.password_refused = True
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -76,3 +92,21 @@ def external_url(endpoint: str, **values) -> str:
     url = links.external_url(endpoint, **values)
     assert url is not None  # there is always a request here
     return url
+
+
+def after_answer(work: Callable[..., object], *args) -> None:
+    """Run ``work(*args)`` once this request's answer has been sent (when the server closes
+    the response), in an app context of its own: the client cannot time it."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                work(*args)
+            except Exception:
+                log.exception("%s after answering failed", getattr(work, "__name__", "work"))
+
+    @after_this_request
+    def attach(response: Response) -> Response:
+        response.call_on_close(run)
+        return response

@@ -46,7 +46,12 @@ class RequestScopedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        # A server sends the whole body, then closes the response: that runs the work a view
+        # left for after its answer (web.after_answer).
+        response.make_sequence()
+        response.close()
+        return response
 
 
 @pytest.fixture(params=BACKENDS)

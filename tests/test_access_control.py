@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, ListingState,
+from directory.models import (Appointment, AppointmentKind, AppointmentStatus, Clinic, Course, ListingState,
                               Practitioner, Role, TimeOff)
 from tests import factories
 from tests.helpers_auth import login_as
@@ -21,6 +21,8 @@ PATIENT, API_TOKEN = "patient", "api-token"
 ACCESS = {
     "static": PUBLIC,
     "search.index": PUBLIC,
+    "legal.privacy": PUBLIC,
+    "legal.terms": PUBLIC,
     "health.healthz": PUBLIC,
     "practitioners.profile": PUBLIC,
     "practitioners.photo": PUBLIC,
@@ -31,6 +33,9 @@ ACCESS = {
     "practitioners.slots": PUBLIC,
     "booking.feed": PUBLIC,  # by its secret: an unknown or revoked one is a 404
     "api.create_token": PUBLIC,
+    "api.practitioner_reviews": PUBLIC,
+    "reviews.practitioner_reviews": PUBLIC,
+    "reviews.report": PUBLIC,  # anyone may report a review to the admins (CSRF and a rate limit)
     # Bearer-token API routes (tests/test_api_booking.py): a session cookie opens none of them.
     "api.revoke_token": API_TOKEN,
     "api.request_appointment": API_TOKEN,
@@ -39,6 +44,24 @@ ACCESS = {
     "api.appointment_cancel": API_TOKEN,
     "api.appointment_confirm": API_TOKEN,
     "api.appointment_decline": API_TOKEN,
+    "api.course_create": API_TOKEN,
+    "api.course": API_TOKEN,
+    "api.course_proposal": API_TOKEN,
+    "api.course_book": API_TOKEN,
+    "api.appointment_check_in": API_TOKEN,
+    "api.course_outcomes": API_TOKEN,
+    "api.report_reaction": API_TOKEN,
+    "api.reactions": API_TOKEN,
+    "api.mark_attendance": API_TOKEN,
+    "api.write_review": API_TOKEN,
+    # Courses: any logged-in user may ask; anyone but that course's patient or practitioner gets a
+    # 404 (tests/test_course_pages.py has the matrix).
+    "courses.courses": LOGGED_IN,
+    "courses.propose": LOGGED_IN,
+    "courses.course": LOGGED_IN,
+    "courses.book": LOGGED_IN,
+    "courses.check_in": LOGGED_IN,
+    "courses.decide": LOGGED_IN,
     "auth.signup": ANONYMOUS,
     "auth.login": ANONYMOUS,
     "auth.forgot_password": ANONYMOUS,
@@ -48,6 +71,9 @@ ACCESS = {
     "account.change_password": LOGGED_IN,
     "account.change_email": LOGGED_IN,
     "account.confirm_email": LOGGED_IN,
+    "account.export": PATIENT,
+    "account.close": PATIENT,
+    "account.close_confirmed": PATIENT,
     "practice.dashboard": PRACTITIONER,
     "practice.listing": PRACTITIONER,
     "practice.profile": PRACTITIONER,
@@ -73,6 +99,11 @@ ACCESS = {
     "practice.appointment_decline": PRACTITIONER,
     "practice.appointment_cancel": PRACTITIONER,
     "practice.calendar": PRACTITIONER,
+    "safety.practice_reports": PRACTITIONER,
+    "safety.practice_report": PRACTITIONER,
+    "safety.mark_attendance": PRACTITIONER,
+    "reviews.practice_reviews": PRACTITIONER,
+    "reviews.reply": PRACTITIONER,
     "booking.new": PATIENT,
     "booking.request": PATIENT,
     "booking.appointments": PATIENT,
@@ -80,6 +111,10 @@ ACCESS = {
     "booking.cancel": PATIENT,
     "booking.reschedule": PATIENT,
     "booking.ics": PATIENT,
+    "safety.report": PATIENT,
+    "safety.report_result": PATIENT,
+    "safety.missed": PATIENT,
+    "reviews.write": PATIENT,
     "admin.overview": ADMIN,
     "admin.queue": ADMIN,
     "admin.licence": ADMIN,
@@ -91,6 +126,12 @@ ACCESS = {
     "admin.suspend": ADMIN,
     "admin.reinstate": ADMIN,
     "admin.audit": ADMIN,
+    "admin.roster_import": ADMIN,
+    "admin.board_status": ADMIN,
+    "admin.safety": ADMIN,
+    "admin.safety_close": ADMIN,
+    "admin.reviews_queue": ADMIN,
+    "admin.review_moderate": ADMIN,
 }
 
 
@@ -113,9 +154,15 @@ def build_world() -> dict:
     time_off = TimeOff(practitioner_id=a.id, starts_at=start + timedelta(days=3),
                        ends_at=start + timedelta(days=4), note="Away")
     db.session.add_all([appointment, time_off])
+    db.session.flush()
+    course = Course(practitioner_id=a.id, patient_id=patient.id, clinic_id=a.clinics[0].id,
+                    origin_appointment_id=appointment.id, sessions=10, weeks=7, review_after=5,
+                    plan={"goals": ["Walking"], "advice": ""})
+    db.session.add(course)
     db.session.commit()
     return {"a": a, "b": b, "patient": patient, "other_patient": other_patient, "admin": admin,
-            "a_clinic": a.clinics[0].id, "appointment": appointment.id, "time_off": time_off.id}
+            "a_clinic": a.clinics[0].id, "appointment": appointment.id, "time_off": time_off.id,
+            "course": course.id}
 
 
 @pytest.fixture
@@ -126,7 +173,8 @@ def world(app):
 def _value(name: str, world) -> object:
     return {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x.y.z",
             "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
-            "time_off_id": world["time_off"], "secret": "not-a-real-secret",
+            "time_off_id": world["time_off"], "course_id": world["course"], "secret": "not-a-real-secret",
+            "report_id": 1, "review_id": 1, "action": "hide", "import_id": 1,
             "key": world["a"].photo_key, "filename": "css/site.css"}[name]
 
 

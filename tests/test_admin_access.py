@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.models import AuditEvent, ListingState, Role, VerificationState
+from directory.models import AuditEvent, ListingState, Role, RosterImport, VerificationState
 from tests import factories
 from tests.helpers_auth import login_as
 from tests.test_pages import Page, assert_accessible_layout
 
 FORM = {"decision": "approve", "reason": "Looks fine", "override": "true", "source": "Board site",
-        "jurisdiction": "US-CA"}
+        "jurisdiction": "US-CA", "board_status": "revoked", "note": "Board lookup today"}
 
 
 @pytest.fixture
@@ -27,14 +27,18 @@ def world(app):
                                               suspension_reason="Board complaint")
     admin = factories.create_user(role=Role.ADMIN, email="admin@example.test")
     patient = factories.create_user(role=Role.PATIENT)
+    roster = RosterImport(jurisdiction="US-CA", source="Board site", filename="ca.csv", sha256="0" * 64,
+                          report={"lists": True})
+    db.session.add(roster)
     db.session.commit()
     return {"practitioner": practitioner, "suspended": suspended, "admin": admin, "patient": patient,
-            "licence_id": practitioner.licences[0].id}
+            "licence_id": practitioner.licences[0].id, "import_id": roster.id}
 
 
 def admin_requests(app, world):
     """(method, url) for every admin route and method, ids pointing at real rows."""
-    values = {"licence_id": world["licence_id"], "practitioner_id": world["practitioner"].id}
+    values = {"licence_id": world["licence_id"], "practitioner_id": world["practitioner"].id,
+              "import_id": world["import_id"], "report_id": 1, "review_id": 1, "action": "hide"}
     found = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):
@@ -57,10 +61,12 @@ def test_the_admin_area_has_the_documented_routes(app, world):
     endpoints = {e for _, _, e in admin_requests(app, world)}
     assert endpoints == {"admin.overview", "admin.queue", "admin.licence", "admin.decide", "admin.rosters",
                          "admin.expiring", "admin.practitioners", "admin.practitioner", "admin.suspend",
-                         "admin.reinstate", "admin.audit"}
+                         "admin.reinstate", "admin.audit", "admin.roster_import", "admin.board_status",
+                         "admin.safety", "admin.safety_close", "admin.reviews_queue", "admin.review_moderate"}
     # Only these take a POST; nothing under /admin accepts PUT, PATCH or DELETE.
     posts = {e for m, _, e in admin_requests(app, world) if m != "GET"}
-    assert posts == {"admin.decide", "admin.rosters", "admin.suspend", "admin.reinstate"}
+    assert posts == {"admin.decide", "admin.rosters", "admin.suspend", "admin.reinstate", "admin.board_status",
+                     "admin.safety_close", "admin.review_moderate"}
     assert {m for m, _, _ in admin_requests(app, world)} == {"GET", "POST"}
 
 
@@ -70,7 +76,7 @@ def test_patients_and_practitioners_get_403_everywhere_and_change_nothing(app, c
     user = world["patient"] if role == "patient" else world["practitioner"].user
     login_as(client, user)
     requests = admin_requests(app, world)
-    assert len(requests) == 12
+    assert len(requests) == 18
     for method, url, _ in requests:
         response = client.open(url, method=method, data=FORM)
         assert response.status_code == 403, (method, url, response.status_code)
@@ -140,6 +146,7 @@ def test_an_admin_form_posted_without_its_csrf_token_changes_nothing(csrf_app):
              "admin": factories.create_user(role=Role.ADMIN)}
     db.session.commit()
     world["licence_id"] = world["practitioner"].licences[0].id
+    world["import_id"] = 1  # only POST routes are sent, and none of them names an import
     before = snapshot(world)
     client = csrf_app.test_client()
     login_as(client, world["admin"])

@@ -14,6 +14,7 @@ from directory.services.booking import requests as booking
 from directory.services.booking import calendar_files
 from directory.services.booking import jobs as booking_jobs
 from directory.services.booking import queries as booking_queries
+from directory.services.booking import reschedule as booking_reschedule
 from directory.services.booking import scheduling
 from directory.services.booking.intake import IntakeError, RedFlag
 from directory.models._types import as_utc
@@ -100,7 +101,7 @@ def test_a_time_absurdly_far_off_is_an_invalid_slot(practitioner, ada, start):
         request(ada, practitioner, start)
     confirmed = request(ada, practitioner, local(WEDNESDAY, 9))
     with pytest.raises(booking.InvalidSlot):
-        booking.reschedule(confirmed, patient=ada, new_start=start, now=NOW)
+        booking_reschedule.reschedule(confirmed, patient=ada, new_start=start, now=NOW)
     assert [a.id for a in appointments()] == [confirmed.id]
 
 
@@ -290,11 +291,13 @@ def test_cancelling_twice_fails(confirmed, ada):
 
 # --- Rescheduling -------------------------------------------------------------------------------
 
-def test_reschedule_claims_the_new_slot_and_releases_the_old(confirmed, ada):
-    new = booking.reschedule(confirmed, patient=ada, new_start=local(NEXT_THURSDAY, 14), now=NOW)
+def test_moving_a_request_claims_the_new_slot_and_withdraws_the_old(practitioner, ada):
+    # (A confirmed visit is not given up for a request: tests/test_booking_reschedule.py.)
+    requested = request(ada, practitioner, local(NEXT_THURSDAY, 9))
+    new = booking_reschedule.reschedule(requested, patient=ada, new_start=local(NEXT_THURSDAY, 14), now=NOW)
     assert new.status is AppointmentStatus.REQUESTED
-    assert new.rescheduled_from_id == confirmed.id
-    assert confirmed.status is AppointmentStatus.CANCELLED
+    assert new.rescheduled_from_id == requested.id
+    assert requested.status is AppointmentStatus.CANCELLED
     assert booking_queries.read_intake(new, reader=ada)["medications"] == INTAKE["medications"]
     assert "appointment.rescheduled" in audit_actions()
     for message in outbox()[-2:]:
@@ -302,14 +305,14 @@ def test_reschedule_claims_the_new_slot_and_releases_the_old(confirmed, ada):
         methods = sorted(a["content_type"] for a in message.attachments)
         assert methods == ["text/calendar; method=CANCEL", "text/calendar; method=PUBLISH"]
     # The old time is free again.
-    request(patient(), confirmed.practitioner, local(NEXT_THURSDAY, 9))
+    request(patient(), practitioner, local(NEXT_THURSDAY, 9))
 
 
 def test_reschedule_to_a_taken_slot_leaves_the_old_appointment_untouched(confirmed, ada):
     request(patient(), confirmed.practitioner, local(NEXT_THURSDAY, 14))
     mails = len(outbox())
     with pytest.raises(booking.SlotTaken):
-        booking.reschedule(confirmed, patient=ada, new_start=local(NEXT_THURSDAY, 14), now=NOW)
+        booking_reschedule.reschedule(confirmed, patient=ada, new_start=local(NEXT_THURSDAY, 14), now=NOW)
     assert confirmed.status is AppointmentStatus.CONFIRMED
     assert len(appointments()) == 2 and len(outbox()) == mails
 
@@ -319,16 +322,16 @@ def test_reschedule_to_an_overlapping_slot_at_another_clinic(ada):
     mission, noe = practitioner.clinics
     open_every_day(noe, start=time(9, 30))
     old = request(ada, practitioner, local(NEXT_THURSDAY, 9), clinic_id=mission.id)
-    new = booking.reschedule(old, patient=ada, new_start=local(NEXT_THURSDAY, 9, 30), clinic_id=noe.id, now=NOW)
+    new = booking_reschedule.reschedule(old, patient=ada, new_start=local(NEXT_THURSDAY, 9, 30), clinic_id=noe.id, now=NOW)
     assert (new.clinic_id, new.status, old.status) == (noe.id, AppointmentStatus.REQUESTED,
                                                        AppointmentStatus.CANCELLED)
 
 
 def test_only_the_patient_reschedules_and_only_before_the_cut_off(confirmed, ada):
     with pytest.raises(PermissionError):
-        booking.reschedule(confirmed, patient=patient(), new_start=local(NEXT_THURSDAY, 14), now=NOW)
+        booking_reschedule.reschedule(confirmed, patient=patient(), new_start=local(NEXT_THURSDAY, 14), now=NOW)
     with pytest.raises(booking.BookingError, match="too late"):
-        booking.reschedule(confirmed, patient=ada, new_start=local(NEXT_THURSDAY, 14),
+        booking_reschedule.reschedule(confirmed, patient=ada, new_start=local(NEXT_THURSDAY, 14),
                            now=local(NEXT_THURSDAY, 9) - timedelta(hours=1))
     assert confirmed.status is AppointmentStatus.CONFIRMED
 

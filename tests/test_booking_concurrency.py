@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, Practitioner, User
 from directory.services.booking import requests as booking
+from directory.services.booking import reschedule as booking_reschedule
 from directory.services.booking.transactions import write_transaction
 from tests.booking_fixtures import (NEXT_THURSDAY, NOW, appointments, local, open_every_day,
                                     overlapping_active_pairs, patient, practitioner_with_hours, request)
@@ -116,7 +117,7 @@ def test_a_reschedule_racing_new_requests_for_its_target_is_atomic(app):
 
     def work(i: int) -> int:
         if i == 0:
-            return booking.reschedule(db.session.get(Appointment, ids["old"]),
+            return booking_reschedule.reschedule(db.session.get(Appointment, ids["old"]),
                                       patient=db.session.get(User, ids["mover"]), new_start=target, now=NOW).id
         return request(db.session.get(User, others[i]), db.session.get(Practitioner, ids["practitioner"]), target).id
 

@@ -30,6 +30,7 @@ from directory.models._types import as_utc
 from directory.services.booking import requests as booking
 from directory.services.booking import jobs as booking_jobs
 from directory.services.booking import queries as booking_queries
+from directory.services.booking import reschedule as booking_reschedule
 from directory.services.booking import scheduling
 from tests.booking_fixtures import INTAKE, NOW, local, practitioner_with_hours, seen_before
 from tests.booking_fixtures import patient as new_patient
@@ -150,9 +151,17 @@ class BookingMachine(RuleBasedStateMachine):
             raise AssertionError(f"{start} overlaps appointment {taken.id} but was booked")
         assert len(self._appointments()) == before
 
+    def _waiting_moves(self, original: Appointment) -> list[int]:
+        """Requests to move the confirmed ``original`` that still wait for an answer."""
+        return [a.id for a in self._appointments()
+                if a.replaces_id == original.id and a.status is S.REQUESTED and not self._lapsed(a)]
+
     def _answer(self, pick: int, action, after: AppointmentStatus, allowed) -> None:
         appointment = self._target(pick)
         should = allowed(appointment)
+        # Confirming a move releases the visit it replaces; cancelling a visit withdraws its move.
+        released = appointment.replaces_id if after is S.CONFIRMED else None
+        withdrawn = self._waiting_moves(appointment) if after is S.CANCELLED else []
         try:
             action(appointment)
         except booking.BookingError:
@@ -160,6 +169,9 @@ class BookingMachine(RuleBasedStateMachine):
             return
         assert should, (appointment.id, self.expected[appointment.id])
         self.expected[appointment.id] = after
+        if released is not None:
+            self.expected[released] = S.CANCELLED
+        self.expected.update({request_id: S.CANCELLED for request_id in withdrawn})
 
     @precondition(_made_some)
     @rule(pick=PICK)
@@ -196,7 +208,9 @@ class BookingMachine(RuleBasedStateMachine):
     @rule(pick=PICK, slot_pick=PICK)
     def patient_reschedules(self, pick, slot_pick):
         old = self._target(pick)
-        free = self._free(kind=old.kind, ignore_appointment_id=old.id)
+        # A confirmed visit stays booked beside its move, so its own slot is not on offer.
+        moving_confirmed = old.status is S.CONFIRMED
+        free = self._free(kind=old.kind, ignore_appointment_id=booking_reschedule.ignored_for_choices(old, self.now))
         if not free:
             return
         slot = free[slot_pick % len(free)]
@@ -204,15 +218,20 @@ class BookingMachine(RuleBasedStateMachine):
         # A lapsed request is expired inside the move's transaction, before it could be moved.
         should = self._patient_may_cancel(old) and not self._lapsed(old) and not same
         lapsed = self._lapsed_ids()
+        superseded = self._waiting_moves(old) if moving_confirmed else []
         try:
-            new = booking.reschedule(old, patient=old.patient, new_start=slot.start, clinic_id=slot.clinic_id,
-                                     now=self.now)
+            new = booking_reschedule.reschedule(old, patient=old.patient, new_start=slot.start,
+                                                clinic_id=slot.clinic_id, now=self.now)
         except booking.BookingError:
             assert not should, (old.id, old.status, slot)
             return
         assert should, (old.id, self.expected[old.id], slot)
         self.expected.update({appointment_id: S.EXPIRED for appointment_id in lapsed})
-        self.expected.update({old.id: S.CANCELLED, new.id: S.REQUESTED})
+        if moving_confirmed:  # the visit stands; a move already waiting is replaced by this one
+            self.expected.update({request_id: S.CANCELLED for request_id in superseded})
+        else:
+            self.expected[old.id] = S.CANCELLED
+        self.expected[new.id] = S.REQUESTED
 
     @rule(hours=st.integers(min_value=1, max_value=30), job=st.booleans())
     def time_passes(self, hours, job):

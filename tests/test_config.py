@@ -29,6 +29,7 @@ def test_development_secret_key_is_generated_once_and_kept(tmp_path):
 
 def test_production_requires_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("MERIDIAN_ENV", "production")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://meridian.example")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         config.from_environment(str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
@@ -44,12 +45,30 @@ KEY = "q2Jx0m1m6J4y8H3nM8l1pQ9sX3vV5kR7tB0wC2eA4dE="
 
 def test_production_requires_intake_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("MERIDIAN_ENV", "production")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://meridian.example")
     monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
     with pytest.raises(RuntimeError, match="INTAKE_KEYS"):
         config.from_environment(str(tmp_path))
     monkeypatch.setenv("INTAKE_KEYS", f"{KEY}, older-key-still-decrypts")
     assert config.from_environment(str(tmp_path))["INTAKE_KEYS"] == [KEY, "older-key-still-decrypts"]
     assert not (tmp_path / "intake_keys").exists()
+
+
+def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("MERIDIAN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-environment")
+    monkeypatch.setenv("INTAKE_KEYS", KEY)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL must be set when MERIDIAN_ENV=production"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://meridian.example/")
+    assert config.from_environment(str(tmp_path))["PUBLIC_BASE_URL"] == "https://meridian.example"
+
+
+@pytest.mark.parametrize("value", ["meridian.example", "javascript:alert(1)", "https://", "https://a.example/?x=1"])
+def test_a_public_base_url_that_is_not_an_http_address_is_refused(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("PUBLIC_BASE_URL", value)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL must be an http"):
+        config.from_environment(str(tmp_path))
 
 
 def test_development_intake_key_is_generated_once_and_private(tmp_path):

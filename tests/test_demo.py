@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import zipcodes
@@ -11,9 +11,12 @@ from sqlalchemy import func, select
 
 from directory.data.vocabulary import TECHNIQUES
 from directory.extensions import db
-from directory.models import (Clinic, Licence, ListingState, Practitioner, Role, User,
+from directory.models import (Appointment, Clinic, Licence, ListingState, Practitioner, ReactionReport, Role, User,
                               VerificationState)
 from directory.services.demo import seed as demo
+from directory.services.demo import visits
+from directory.services.reviews import reviews
+from directory.services.safety import reports
 from directory.services.search import nearby as geo
 from directory.services.accounts.passwords import hash_password, needs_rehash, verify_password
 from tests.conftest import clear_database, create_schema
@@ -148,7 +151,25 @@ def test_demo_accounts_log_in_and_the_demo_practitioner_is_listed_in_san_francis
 
     again = seed_cli(app, "--practitioners", "0")
     assert "already existed; password left unchanged" in again.output
-    assert db.session.scalar(select(func.count()).select_from(User)) == 3
+    # The three logins and the other patients whose reviews and reports the demo shows; nothing twice.
+    assert db.session.scalar(select(func.count()).select_from(User)) == 3 + len(visits.OTHERS)
+
+
+def test_the_demo_patient_can_review_and_report_on_two_recent_attended_visits(app):
+    assert seed_cli(app, "--practitioners", "0").exit_code == 0
+    patient = db.session.scalar(select(User).where(User.email == f"patient@{demo.DEMO_DOMAIN}"))
+    # Two plain attended visits in the last fortnight (the demo course has its own sessions).
+    mine = db.session.scalars(select(Appointment).where(Appointment.patient_id == patient.id,
+                                                        Appointment.course_id.is_(None),
+                                                        Appointment.starts_at >= datetime.now(timezone.utc) - timedelta(days=14))).all()
+    assert len(mine) == 2
+    for visit in mine:
+        assert visit.practitioner.user.email == f"practitioner@{demo.DEMO_DOMAIN}"
+        assert reports.may_report(visit, patient) and reports.for_appointment(visit) == []
+    assert reviews.may_review(mine[0], patient)
+    summary = reviews.summary(mine[0].practitioner_id)
+    assert summary is not None and summary.count == len(visits.OTHERS)
+    assert db.session.scalar(select(func.count()).select_from(ReactionReport)) == len(visits.OTHERS)
 
 
 def test_if_empty_does_nothing_the_second_time(app):

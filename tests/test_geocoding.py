@@ -163,16 +163,16 @@ def test_city_state_zip_uses_the_zip_when_the_state_agrees(offline_app):
     ("99999-0000", "ZIP code 99999 was not found"),
     ("09000", "military"),
     ("Springfeld, IL", 'No city called "Springfeld" was found in Illinois'),
-    ("Nowhere, ZZ", "Street addresses need a network geocoder"),
+    ("Nowhere, ZZ", "Search covers the United States"),
     ("", "Enter a location"),
     ("   \t\n ", "Enter a location"),
-    ("<script>alert(1)</script>", "Could not find"),
+    ("<script>alert(1)</script>", "was not found"),
     ("x" * 10_000, "too long"),
     ("94\x00110", "control characters"),
     ("🦄🦄", "not a place name"),
     ("?!", "not a place name"),
     ("Portland", '"Portland, OR"'),
-    ("nan, inf", "Could not find"),
+    ("nan, inf", "was not found"),
 ])
 def test_unknown_inputs_get_a_clear_message(offline_app, query, fragment):
     with pytest.raises(LocationNotFound) as caught:
@@ -185,8 +185,9 @@ def test_street_address_offline_names_the_forms_and_the_city(offline_app):
         locate("1600 Amphitheatre Pkwy, Mountain View, CA")
     message = str(caught.value)
     assert ACCEPTED_FORMS in message
-    assert "Street addresses need a network geocoder" in message
+    assert "Search by street address is not available here" in message
     assert 'Try "Mountain View, CA"' in message
+    assert caught.value.suggestions == ("Mountain View, CA",)
 
 
 def test_street_address_offline_falls_back_to_its_zip_and_says_so(offline_app):

@@ -10,9 +10,10 @@ from directory.extensions import db
 from directory.models import RosterEntry, RosterImport, VerificationState
 from directory.models.licence import normalise_number
 from directory.services.licensing import jurisdictions
+from directory.services.licensing.names import names_match
 from directory.services.licensing.checks import (FAIL, PASS, WARN, CheckResult, LicenceRecord, add_months,
                                                check_dates, check_jurisdiction, check_nccaom_id, check_npi,
-                                               check_number_format, check_required, names_match,
+                                               check_number_format, check_required,
                                                nccaom_id_is_valid, npi_is_valid, roster_entry_for, roster_status,
                                                run_checks, verdict)
 from tests.factories import add_licence

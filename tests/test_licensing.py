@@ -12,6 +12,9 @@ from directory.models import (AuditEvent, Licence, ListingState, OutboxMessage, 
                               VerificationState)
 from directory.services.search import nearby as geo
 from directory.services.licensing import decisions as licensing
+from directory.services.licensing import expiry as licence_expiry
+from directory.services.licensing import review as licence_review
+from directory.services.licensing import suspension
 from directory.services.licensing.checks import FAIL, PASS
 from directory.services.licensing.decisions import ChecksFailed, DecisionError, LicenceInput
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
@@ -228,7 +231,7 @@ def test_editing_a_verified_licence_sends_it_back_to_pending_and_unlists_at_once
     assert event.actor_id == jane.user.id
     assert event.before == {"number": "AC12345", "verification_state": "verified"}
     assert event.after == {"number": "AC54321", "verification_state": "pending"}
-    assert licence in licensing.pending_queue()
+    assert licence in licence_review.pending_queue()
 
 
 @pytest.mark.parametrize("change", [
@@ -264,7 +267,7 @@ def test_editing_a_refused_licence_resubmits_it(jane, admin, decide):
     assert licence.verification_state is VerificationState.PENDING
     assert licence.decision_reason is None and licence.decided_by_id is None
     assert licence.submitted_at > decided_at
-    assert licensing.pending_queue() == [licence]
+    assert licence_review.pending_queue() == [licence]
 
 
 def test_a_failing_edit_changes_nothing(client, jane, admin):
@@ -285,8 +288,8 @@ def test_editing_a_pending_licence_keeps_its_place_in_the_queue(jane):
     place = first.submitted_at
     licensing.update_licence(first, replace(GOOD, number="AC12399"), actor=jane.user)
     assert first.submitted_at == place
-    assert licensing.pending_queue() == [first, other]
-    assert licensing.pending_queue(limit=1) == [first]
+    assert licence_review.pending_queue() == [first, other]
+    assert licence_review.pending_queue(limit=1) == [first]
 
 
 def test_withdrawing_removes_the_licence_and_the_listing(client, admin):
@@ -308,15 +311,15 @@ def test_suspension_and_reinstatement(client, admin):
     practitioner = create_practitioner(display_name="Jane Q. Doe")
     assert_listed(client, practitioner, True)
     with pytest.raises(DecisionError, match="reason"):
-        licensing.suspend(practitioner, admin=admin, reason=" ")
+        suspension.suspend(practitioner, admin=admin, reason=" ")
     assert practitioner.listing_state is ListingState.LISTED
 
-    licensing.suspend(practitioner, admin=admin, reason="Board reports a pending disciplinary case.")
+    suspension.suspend(practitioner, admin=admin, reason="Board reports a pending disciplinary case.")
     assert practitioner.listing_state is ListingState.SUSPENDED and practitioner.suspended_at is not None
     assert practitioner.suspension_reason == "Board reports a pending disciplinary case."
     assert_listed(client, practitioner, False)
     with pytest.raises(DecisionError, match="already suspended"):
-        licensing.suspend(practitioner, admin=admin, reason="again")
+        suspension.suspend(practitioner, admin=admin, reason="again")
     [event] = events("practitioner.suspended")
     assert (event.actor_id, event.subject_type, event.subject_id) == (admin.id, "practitioner", practitioner.id)
     assert event.before == {"listing_state": "listed"} and event.after == {"listing_state": "suspended"}
@@ -324,8 +327,8 @@ def test_suspension_and_reinstatement(client, admin):
     assert "pending disciplinary case" in mails_to(practitioner.user)[-1].body
 
     with pytest.raises(DecisionError, match="reason"):
-        licensing.reinstate(practitioner, admin=admin, reason="")
-    licensing.reinstate(practitioner, admin=admin, reason="The board closed the case.")
+        suspension.reinstate(practitioner, admin=admin, reason="")
+    suspension.reinstate(practitioner, admin=admin, reason="The board closed the case.")
     assert practitioner.listing_state is ListingState.LISTED
     assert practitioner.suspended_at is None and practitioner.suspension_reason is None
     assert_listed(client, practitioner, True)
@@ -334,13 +337,13 @@ def test_suspension_and_reinstatement(client, admin):
     assert event.reason == "The board closed the case."
     assert "closed the case" in mails_to(practitioner.user)[-1].body
     with pytest.raises(DecisionError, match="not suspended"):
-        licensing.reinstate(practitioner, admin=admin, reason="again")
+        suspension.reinstate(practitioner, admin=admin, reason="again")
 
 
 def test_reinstating_a_suspended_draft_leaves_it_a_draft(client, admin):
     practitioner = create_practitioner(listing_state=ListingState.DRAFT)
-    licensing.suspend(practitioner, admin=admin, reason="Fake credentials reported.")
-    licensing.reinstate(practitioner, admin=admin, reason="Report was wrong.")
+    suspension.suspend(practitioner, admin=admin, reason="Fake credentials reported.")
+    suspension.reinstate(practitioner, admin=admin, reason="Report was wrong.")
     assert practitioner.listing_state is ListingState.DRAFT
     assert_listed(client, practitioner, False)
 
@@ -363,11 +366,11 @@ def test_full_state_machine_with_an_audit_event_per_transition(client, admin):
     assert_listed(client, jane, False)
     licensing.approve(licence, admin=admin)
     assert_listed(client, jane, True)
-    licensing.suspend(jane, admin=admin, reason="Complaint under review.")
+    suspension.suspend(jane, admin=admin, reason="Complaint under review.")
     assert_listed(client, jane, False)
-    licensing.reinstate(jane, admin=admin, reason="Complaint dismissed.")
+    suspension.reinstate(jane, admin=admin, reason="Complaint dismissed.")
     assert_listed(client, jane, True)
-    assert licensing.lapse_expired(today=GOOD.expires_on + timedelta(days=1)) == 1
+    assert licence_expiry.lapse_expired(today=GOOD.expires_on + timedelta(days=1)) == 1
     assert licence.verification_state is VerificationState.LAPSED
 
     assert [(e.action, e.actor_id) for e in events()] == [

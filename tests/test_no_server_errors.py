@@ -27,7 +27,8 @@ FIELDS = ["email", "password", "confirm", "name", "role", "next", "display_name"
 def _urls(app, world):
     values = {"clinic_id": world["a_clinic"], "practitioner_id": world["a"].id, "token": "x",
               "licence_id": world["a"].licences[0].id, "appointment_id": world["appointment"],
-              "time_off_id": world["time_off"], "secret": "x", "key": "x", "filename": "css/site.css"}
+              "time_off_id": world["time_off"], "course_id": world["course"], "secret": "x", "key": "x",
+              "filename": "css/site.css"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue

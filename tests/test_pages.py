@@ -91,8 +91,10 @@ def assert_accessible_layout(page: Page) -> None:
             if control.get("type") in ("hidden", "submit"):
                 continue
             assert control.get("id") in labelled, f"{tag} {control} has no label"
-    # No inline script or style a strict CSP would block.
-    assert not page.find("script") and not page.find("style")
+    # No inline script or style a strict CSP would block: scripts only as files, and only to
+    # enhance a page that works without them.
+    assert all(s.get("src", "").startswith("/static/js/") for s in page.find("script"))
+    assert not page.find("style")
     assert not any("style" in attrs for _, attrs in page.elements)
 
 
@@ -435,7 +437,8 @@ def test_profile_uses_a_fixed_number_of_queries(app, client, create_practitioner
         assert client.get(f"/practitioners/{practitioner_id}").status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) <= 4, "\n\n".join(statements)
+    # Practitioner, clinics, licences, availability, and the rating from reviews: one each.
+    assert len(statements) <= 5, "\n\n".join(statements)
 
 
 def test_search_results_link_to_a_working_profile(client, create_practitioner):

@@ -109,7 +109,7 @@ def test_small_image_is_not_enlarged(client, me, photo_dir):
     (image_bytes("GIF", (50, 50)), "photo.jpg", "Upload a JPEG or PNG image."),
     (image_bytes("BMP", (50, 50)), "photo.png", "Upload a JPEG or PNG image."),
     (image_bytes("PNG", (400, 400))[:200], "photo.png", "damaged or incomplete"),
-    (image_bytes("PNG", (9000, 10)), "wide.png", "the most we accept is 8000×8000"),
+    (image_bytes("PNG", (13000, 10)), "wide.png", "no side may be longer than 12000 pixels"),
     (b"", "empty.jpg", "The file is empty."),
 ])
 def test_files_that_are_not_a_usable_jpeg_or_png_are_refused(client, me, photo_dir, data, filename, message):

@@ -236,7 +236,6 @@ def test_zip_code_from_another_state_is_refused(client, me):
     ({"city": ""}, "city", "Enter the town or city."),
     ({"jurisdiction": ""}, "jurisdiction", "Choose the state or province."),
     ({"jurisdiction": "US-ZZ"}, "jurisdiction", "from the list"),
-    ({"jurisdiction": "CA-ON", "postal_code": "94110"}, "postal_code", "like K1A 0B1"),
     ({"phone": "call me"}, "phone", "Use only digits"),
     ({"phone": "555"}, "phone", "with area code"),
 ])
@@ -247,10 +246,22 @@ def test_invalid_clinic_fields(client, me, overrides, field, message):
     assert clinic_count() == 0
 
 
-def test_canadian_clinic_without_a_network_geocoder_gets_a_clear_message(client, me):
+def test_a_canadian_clinic_is_refused_while_search_covers_only_the_united_states(client, me):
     page = page_of(client.post("/practice/clinics/new", data={
         **CLINIC, "city": "Toronto", "jurisdiction": "CA-ON", "postal_code": "m5v2t6"}), 400)
-    assert "outside the US need a network geocoder" in page.text
+    assert page.by_id("jurisdiction-error")
+    assert ("Patients can search only for places in the United States here, so they could not find a "
+            "clinic in Canada") in page.text
+    assert clinic_count() == 0
+
+
+def test_with_a_network_geocoder_search_finds_canada_so_a_canadian_clinic_gets_its_postal_code_checked(
+        app, client, me):
+    app.config.update(GEOCODER="nominatim", NOMINATIM_DOMAIN="127.0.0.1:9")  # never reached
+    page = page_of(client.post("/practice/clinics/new", data={
+        **CLINIC, "city": "Toronto", "jurisdiction": "CA-ON", "postal_code": "94110"}), 400)
+    assert page.by_id("postal_code-error")
+    assert "like K1A 0B1" in page.text
     assert clinic_count() == 0
 
 
@@ -329,22 +340,27 @@ def test_a_clinic_with_upcoming_appointments_is_not_deleted(client, me):
     assert confirm.find("a", href="/practice/appointments")
     assert not confirm.find("form", action=url)
 
-    refused = page_of(client.post(url), 400)
-    assert ("Mission (San Francisco, CA) has 2 upcoming appointments requested or confirmed. "
-            "Decline or cancel them before deleting the clinic.") in refused.text
+    refused = page_of(client.post(url), 409)
+    assert ("Mission (San Francisco, CA) has 2 upcoming appointments requested or confirmed, booked at this "
+            "address and time zone. Decline or cancel them (the patient is emailed each time) before removing "
+            "the clinic") in refused.text
     assert clinic_count() == 1
     assert db.session.scalar(select(func.count()).select_from(Appointment)) == 3
 
 
-def test_a_clinic_whose_appointments_are_over_or_cancelled_can_be_deleted(client, me):
+def test_a_clinic_whose_appointments_are_over_or_cancelled_is_archived_not_deleted(client, me):
     clinic = add_clinic(me, name="Mission")
     db.session.commit()
     _appointment(clinic, AppointmentStatus.CONFIRMED, -timedelta(days=2))  # seen already
     _appointment(clinic, AppointmentStatus.DECLINED, timedelta(days=2))
     confirm = page_of(client.get(f"/practice/clinics/{clinic.id}/delete"))
     assert "upcoming appointment" not in confirm.text
+    assert "it is archived rather than deleted" in confirm.text
     assert client.post(f"/practice/clinics/{clinic.id}/delete").status_code == 302
-    assert clinic_count() == 0
+    assert clinic_count() == 1
+    db.session.refresh(clinic)
+    assert clinic.archived_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == 2
 
 
 def test_a_clinic_without_a_name_is_named_by_its_place_once(client, me):

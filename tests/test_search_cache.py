@@ -12,6 +12,7 @@ from directory.models import ListingState, Practitioner, Role
 from directory.models.search_generation import read_generation
 from directory.services.search import nearby as geo
 from directory.services.licensing import decisions as licensing
+from directory.services.licensing import suspension
 from directory.services.search import cache as search_cache
 from directory.services.search.cache import AnswerCache
 from tests import booking_fixtures
@@ -153,7 +154,7 @@ def test_suspension_approval_and_profile_edits_show_in_the_next_search(client, s
                                                                      "verified_at": None}])
     assert names(client) == ["Ada Chen"]
 
-    licensing.suspend(shown, admin=admin, reason="Complaint under review")
+    suspension.suspend(shown, admin=admin, reason="Complaint under review")
     db.session.commit()
     assert names(client) == []
 

@@ -1,9 +1,9 @@
-"""Account settings: change email address or password."""
+"""Account settings: change email address or password; close a patient's account."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import InputRequired
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired, InputRequired
 
 from directory.auth.forms import confirm_field, email_field, new_password_field
 from directory.web import ConfirmForm
@@ -24,3 +24,10 @@ class ChangeEmailForm(FlaskForm):
 
 # Only a button (and the CSRF token): the change itself is in the emailed link.
 ConfirmEmailChangeForm = ConfirmForm
+
+
+class CloseAccountForm(FlaskForm):
+    understood = BooleanField("I understand that this cannot be undone", validators=[
+        DataRequired("Tick the box to show you understand that closing cannot be undone.")])
+    password = PasswordField("Your password", validators=[
+        InputRequired("Enter your password to close the account.")], render_kw={"autocomplete": "current-password"})

@@ -12,12 +12,14 @@ from directory.account.forms import (
 from directory.auth import events
 from directory.auth.forms import NEW_PASSWORD_HINT
 from directory.services.accounts import users as accounts
-from directory.web import config_limit, external_url, form_errors
+from directory.web import account_guess_limit, config_limit, external_url, form_errors, password_refused
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-# Both forms ask for the current password: limit guessing it through them as well.
+# Both forms ask for the current password: limit guessing it through them as well, from
+# the account's one budget of failed password checks.
 _limit = config_limit("LOGIN_RATE_LIMIT")
+_guesses = account_guess_limit(lambda: current_user.email if current_user.is_authenticated else "")
 
 
 def _forms() -> tuple[ChangeEmailForm, ChangePasswordForm]:
@@ -39,6 +41,7 @@ def settings():
 @bp.post("/password")
 @login_required
 @_limit
+@_guesses
 def change_password():
     email_form, form = _forms()
     errors: dict[str, str] = {}
@@ -48,6 +51,8 @@ def change_password():
             accounts.change_password(user, form.current_password.data, form.password.data)
         except accounts.AccountError as error:
             errors[error.field] = error.message
+            if error.field == "current_password":
+                password_refused()
         else:
             # Every other session ended with the version bump; this one carries on.
             login_user(user)
@@ -60,6 +65,7 @@ def change_password():
 @bp.post("/email")
 @login_required
 @_limit
+@_guesses
 def change_email():
     form, password_form = _forms()
     errors: dict[str, str] = {}
@@ -70,6 +76,8 @@ def change_email():
                 lambda token: external_url("account.confirm_email", token=token))
         except accounts.AccountError as error:
             errors[error.field] = error.message
+            if error.field == "password":
+                password_refused()
         else:
             events.record("email_change_requested", user=current_user)
             flash(f"We have sent a confirmation link to {form.new_email.data.strip()}. Your address "
@@ -95,3 +103,7 @@ def confirm_email(token: str):
             flash(f"Your email address is now {change.new_email}.", "success")
         return redirect(url_for("account.settings"))
     return render_template("account/email_confirm.html", form=form, new_email=change.new_email)
+
+
+# The data export and closing the account (patients) add their routes to ``bp``.
+from directory.account import data_routes  # noqa: E402,F401

@@ -17,4 +17,4 @@ def _admins_only():
 
 
 # The view modules add their routes to ``bp`` when imported.
-from directory.admin import audit_routes, people_routes, roster_routes, routes  # noqa: E402,F401
+from directory.admin import audit_routes, people_routes, roster_routes, routes, safety_routes  # noqa: E402,F401

@@ -50,6 +50,21 @@ class DecisionForm(FlaskForm):
     override = BooleanField("Approve although a check failed (write why in the reason)")
 
 
+class BoardStatusForm(FlaskForm):
+    """An admin records what the board says (from its online lookup, a letter, a call)."""
+    board_status = SelectField("Board status", validators=[DataRequired(message="Choose the status the board gives.")],
+                               invalid_choice_message="Choose the status the board gives.")
+    note = TextAreaField("Where you saw it", filters=[strip], validators=[
+        DataRequired(message="Say where you saw this status, for example the board's online lookup and the date."),
+        plain_text(multiline=True),
+        Length(max=MAX_REASON, message=f"Keep the note to {MAX_REASON} characters or fewer.")])
+
+    def __init__(self, *args, labels: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.board_status.choices = [SelectChoice("", "Choose a status")] + [
+            SelectChoice(status.value, label) for status, label in (labels or {}).items()]
+
+
 class ReasonForm(FlaskForm):
     """Suspend or reinstate a practitioner: the reason is required and kept in the audit log."""
     reason = TextAreaField("Reason", filters=[strip], validators=[

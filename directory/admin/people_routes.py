@@ -12,6 +12,7 @@ from directory.models import ListingState, Practitioner
 from directory.search.routes import page_window
 from directory.services import audit
 from directory.services.licensing import decisions as licensing
+from directory.services.licensing import suspension
 from directory.web import form_errors
 
 
@@ -62,9 +63,9 @@ def _change_listing(practitioner_id: int, *, suspend: bool):
     if form.validate_on_submit():
         try:
             if suspend:
-                licensing.suspend(practitioner, admin=current_user, reason=form.reason.data)
+                suspension.suspend(practitioner, admin=current_user, reason=form.reason.data)
             else:
-                licensing.reinstate(practitioner, admin=current_user, reason=form.reason.data)
+                suspension.reinstate(practitioner, admin=current_user, reason=form.reason.data)
         except licensing.DecisionError as exc:
             errors["reason"] = exc.message
         else:

@@ -11,9 +11,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.models import Licence, ListingState, Practitioner, User, VerificationState
+from directory.models import (Licence, ListingState, Practitioner, RosterEntry, RosterImport, RosterImportResult, User,
+                              VerificationState)
+from directory.models.roster import ENTRY_OUTCOMES
 from directory.models._types import as_utc
 from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
+from directory.services.licensing import review as licence_review
 
 STATE_LABELS = {
     VerificationState.PENDING: "Pending",
@@ -70,8 +73,8 @@ def reminders_sent(licence: Licence) -> str:
 
 
 def count_pending() -> int:
-    return db.session.scalar(select(func.count()).select_from(Licence).where(
-        Licence.verification_state == VerificationState.PENDING)) or 0
+    """Licences in the verification queue: pending, or verified with a roster check now failing."""
+    return licence_review.count_in_queue()
 
 
 def count_suspended() -> int:
@@ -108,3 +111,33 @@ def search_practitioners(q: str | None, page: int, per_page: int = 25) -> tuple[
                               .order_by(func.lower(Practitioner.display_name), Practitioner.id)
                               .limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), Pages(page=page, pages=pages.pages, total=total)
+
+
+# The lists behind a roster import's counts, as the report links to them.
+ROSTER_LISTS = {"rows": "Every row read", "created": "New roster entries", "updated": "Updated roster entries",
+                "unchanged": "Unchanged roster entries", "matched": "Licences matched",
+                "mismatched": "Licences mismatched", "not_found": "Licences not found"}
+
+
+def find_import(import_id: int) -> RosterImport | None:
+    return db.session.get(RosterImport, import_id) if 0 < import_id <= 2**31 - 1 else None
+
+
+def import_list(record: RosterImport, outcome: str, page: int, per_page: int = 100) -> tuple[list, Pages]:
+    """One list of an import's report, a page at a time: (result, roster entry) rows for the
+    entry lists, (result, licence) rows for the licence lists."""
+    entries = outcome == "rows" or outcome in ENTRY_OUTCOMES
+    joined = RosterEntry if entries else Licence
+    on = RosterImportResult.entry_id == RosterEntry.id if joined is RosterEntry else \
+        RosterImportResult.licence_id == Licence.id
+    where = (RosterImportResult.import_id == record.id,
+             RosterImportResult.outcome.in_(ENTRY_OUTCOMES) if outcome == "rows" else RosterImportResult.outcome == outcome)
+    total = db.session.scalar(select(func.count()).select_from(RosterImportResult).where(*where)) or 0
+    pages = Pages.of(page, per_page, total)
+    page = min(page, pages.pages)
+    order = (RosterEntry.number_normalized,) if joined is RosterEntry else (Licence.number_normalized, Licence.id)
+    query = select(RosterImportResult, joined).join(joined, on).where(*where).order_by(*order)
+    if joined is Licence:
+        query = query.options(selectinload(Licence.practitioner))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return [tuple(row) for row in rows], Pages(page=page, pages=pages.pages, total=total)

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from directory.admin import bp
+from directory.admin import bp, queries
 from directory.admin.forms import RosterForm
 from directory.models import Role
+from directory.search.routes import page_window
 from directory.services.licensing import jurisdictions
-from directory.services.licensing import decisions as licensing
+from directory.services.licensing import expiry as licence_expiry
 from directory.services.licensing import rosters
 from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 from directory.web import form_errors
@@ -65,6 +66,27 @@ def rosters_page():
 @bp.get("/expiring")
 def expiring():
     today = date.today()
-    return render_template("admin/expiring.html", soon=licensing.expiring(today=today, days=FIRST_REMINDER_DAYS),
-                           lapsed=licensing.lapsed(), today=today, window=FIRST_REMINDER_DAYS,
+    return render_template("admin/expiring.html", soon=licence_expiry.expiring(today=today, days=FIRST_REMINDER_DAYS),
+                           lapsed=licence_expiry.lapsed(), today=today, window=FIRST_REMINDER_DAYS,
                            last_reminder=LAST_REMINDER_DAYS)
+
+
+@bp.get("/rosters/<int:import_id>")
+def roster_import(import_id: int):
+    """An import's report; ?list= opens the list behind one of its counts."""
+    record = queries.find_import(import_id)
+    if record is None:
+        abort(404)
+    shown = request.args.get("list") or None
+    if shown is not None and shown not in queries.ROSTER_LISTS:
+        abort(404)
+    kept = bool((record.report or {}).get("lists"))
+    rows, pages = (queries.import_list(record, shown, queries.page_number(request.args.get("page")))
+                   if shown and kept else ([], None))
+
+    def page_url(n: int) -> str:
+        return url_for(".roster_import", import_id=record.id, list=shown, page=n if n > 1 else None) + "#list-title"
+
+    return render_template("admin/roster_import.html", record=record, shown=shown, kept=kept, rows=rows,
+                           results=pages, page_url=page_url, page_window=page_window,
+                           titles=queries.ROSTER_LISTS)

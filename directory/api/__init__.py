@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # The view modules add their routes to ``bp`` when imported.
-from directory.api import booking_routes, routes  # noqa: E402,F401
+from directory.api import booking_routes, course_routes, routes, safety_routes  # noqa: E402,F401

@@ -10,6 +10,7 @@ from typing import Any
 from flask import jsonify, request
 
 from directory.models import AppointmentKind
+from directory.security import encodable
 from directory.services.search.profiles import MAX_ID
 
 # An intake is a few thousand characters at most; nothing the API takes comes close.
@@ -19,6 +20,8 @@ DEFAULT_DAYS = 14
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ID_PATTERN = re.compile(r"[0-9]{1,12}")
 KINDS = [k.value for k in AppointmentKind]
+# The deepest field a request has (an intake's safety answers) is 3 levels down.
+MAX_DEPTH = 8
 _NO_BODY = object()
 _CACHE_KEY = "meridian.api_json"
 
@@ -36,14 +39,31 @@ class ParamError(ValueError):
         return response
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _check_values(body: dict) -> None:
+    """Refuse text no field can store, naming where it is (``intake.reason``), and nesting
+    deeper than any request needs. A loop, not recursion: a 1 KB body can nest 500 deep."""
+    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ParamError("body", f"The request body nests objects or lists more than "
+                                     f"{MAX_DEPTH} levels deep; no field needs that.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, path or "body")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            _check_text(value, path or "body")
+
+
+def _check_text(text: str, field: str) -> None:
+    if "\x00" in text:
+        raise ParamError(field, f"{field} contains a null character (U+0000), which no field accepts.")
+    if not encodable(text):
+        raise ParamError(field, f"{field} contains a lone UTF-16 surrogate (such as \\ud800), which is "
+                                "not a character: send the text as valid Unicode.")
 
 
 def json_body(*, required: bool = True) -> dict:
@@ -81,8 +101,7 @@ def _parse_body(required: bool) -> dict:
         raise ParamError("body", "The request body is not valid JSON (UTF-8).") from None
     if not isinstance(body, dict):
         raise ParamError("body", "The request body must be a JSON object.")
-    if _has_nul(body):
-        raise ParamError("body", "The request contains a null character (U+0000), which no field accepts.")
+    _check_values(body)
     return body
 
 

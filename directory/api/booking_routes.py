@@ -16,7 +16,7 @@ from directory.api.serializers import iso_datetime
 from directory.api.tokens import current_api_token, current_api_user, token_required, unauthorized
 from directory.auth import events
 from directory.errors.handlers import json_error
-from directory.extensions import db, limiter
+from directory.extensions import db
 from directory.models import Appointment, AppointmentKind, AppointmentStatus, Role
 from directory.models._types import utcnow
 from directory.services.accounts import users as accounts
@@ -26,17 +26,17 @@ from directory.services.booking import queries as booking_queries
 from directory.services.search import profiles
 from directory.services.booking import scheduling
 from directory.services.booking.intake import IntakeError, RedFlag, validate_intake
-from directory.web import TOO_MANY, config_limit
+from directory.web import account_guess_limit, config_limit, password_refused
 
 STATUSES = [s.value for s in AppointmentStatus]
 
 
-def _token_email_key() -> str:
+def _token_email() -> str:
     try:
         email = json_body().get("email")
     except ParamError:
         email = None
-    return "api-token-email:" + events.email_hash(email if isinstance(email, str) else "")
+    return email if isinstance(email, str) else ""
 
 
 def _private(response, status: int = 200):
@@ -50,9 +50,8 @@ def _private(response, status: int = 200):
 
 @bp.post("/tokens")
 @config_limit("LOGIN_RATE_LIMIT")
-# Guessing one account's password from many addresses: counted per email, failures only.
-@limiter.limit("20 per hour", key_func=_token_email_key, methods=["POST"], error_message=TOO_MANY,
-               deduct_when=lambda response: response.status_code != 201)
+# Guessing one account's password from many addresses: the budget web logins spend too.
+@account_guess_limit(_token_email)
 def create_token():
     try:
         body = json_body()
@@ -65,6 +64,7 @@ def create_token():
     user = accounts.authenticate(email, password)
     if user is None:
         events.record("api_token_failed", email=email)
+        password_refused()
         return unauthorized("invalid_credentials", "The email address or password is not correct.")
     secret, token = api_tokens.create_token(user)
     events.record("api_token_created", user=user)

@@ -13,6 +13,7 @@ from flask import url_for
 from directory.api.serializers import iso_datetime
 from directory.models import Appointment, AppointmentStatus, Clinic, User
 from directory.services.booking import queries as booking_queries
+from directory.services.booking import replacement as booking_replacement
 from directory.services.booking.calendar_files import local
 
 
@@ -33,6 +34,13 @@ def _may_cancel(appointment: Appointment, user: User, now: datetime) -> bool:
     if _is_practitioner_of(appointment, user):
         return booking_queries.practitioner_may_cancel(appointment, now)
     return booking_queries.patient_may_change(appointment, now)
+
+
+def _replaced_by(appointment: Appointment, status: AppointmentStatus, now: datetime) -> int | None:
+    if status is not AppointmentStatus.CONFIRMED:
+        return None
+    waiting = booking_replacement.waiting_replacement(appointment, now)
+    return waiting.id if waiting is not None else None
 
 
 def _action(name: str, appointment: Appointment) -> str:
@@ -57,6 +65,8 @@ def appointment(appt: Appointment, viewer: User, now: datetime) -> dict:
         "hold_expires_at": iso_datetime(appt.hold_expires_at)
         if status is AppointmentStatus.REQUESTED else None,
         "decline_message": appt.decline_message if status is AppointmentStatus.DECLINED else None,
+        "replaces": appt.replaces_id,
+        "replaced_by": _replaced_by(appt, status, now),
         "links": {
             "self": url_for("api.appointment", appointment_id=str(appt.id), _external=True),
             "practitioner": url_for("api.practitioner", practitioner_id=str(appt.practitioner_id),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from directory.api import openapi_booking
+from directory.api import openapi_booking, openapi_courses, openapi_safety
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
 from directory.services.search.nearby import MAX_RADIUS
 from directory.services.search.query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
@@ -75,10 +75,11 @@ SCHEMAS: dict[str, dict] = {
         "techniques": {**SLUGS, "description": "Technique slugs: " + ", ".join(TECHNIQUES) + "."},
         "languages": {"type": "array", "items": {"type": "string"}},
         "accepting_new_patients": {"type": "boolean"},
+        "rating": _ref("Rating"),
         "profile_url": {"type": "string", "format": "uri", "description": "The public profile page."},
         "api_url": {"type": "string", "format": "uri", "description": "This practitioner in the API."},
     }, required=["id", "name", "credentials", "distance", "location", "licence", "years_chronic_pain",
-                 "techniques", "languages", "accepting_new_patients", "profile_url"]),
+                 "techniques", "languages", "accepting_new_patients", "rating", "profile_url"]),
     "Links": _object({
         "self": {"type": "string", "format": "uri"},
         "next": _nullable("string", format="uri"),
@@ -96,7 +97,17 @@ SCHEMAS: dict[str, dict] = {
         "pages": {"type": "integer", "minimum": 1},
         "results": {"type": "array", "items": _ref("PractitionerSummary"), "maxItems": MAX_PER_PAGE},
         "links": _ref("Links"),
+        "unlicensed_state": {"oneOf": [_ref("UnlicensedState"), {"type": "null"}], "description": (
+            "Set when `near` is in a state that does not license acupuncture (Alabama, Oklahoma, "
+            "South Dakota), where no one can be listed; null elsewhere.")},
     }, required=["origin", "radius", "unit", "total", "page", "per_page", "results"]),
+    "UnlicensedState": _object({
+        "state": {"type": "string", "examples": ["AL"]},
+        "message": {"type": "string", "description": "Says why no one there is listed, for people."},
+        "nearest_licensed": {"type": "array", "items": _ref("PractitionerSummary"), "description": (
+            "When the search found no one: the nearest licensed practitioners within the largest "
+            "radius, nearest first, with their `distance` in `unit`. Empty otherwise.")},
+    }),
     "Clinic": _object({
         "id": {"type": "integer"},
         "name": _nullable("string"),
@@ -125,6 +136,10 @@ SCHEMAS: dict[str, dict] = {
                 "Every problem found (400; 422 invalid_intake: each intake field, red_flag: each symptom)."),
                         "items": _object({"field": {"type": "string"}, "code": {"type": "string"},
                                           "message": {"type": "string"}})},
+            "suggestions": {"type": "array", "items": {"type": "string"}, "maxItems": 8, "description": (
+                "With unknown_location: what `near` may have meant, likeliest first; each is a `near` "
+                "that is found (a typo's correction, or the states that have a city given without "
+                "its state). Often empty.")},
         }, required=["code", "message"]),
     }),
 }
@@ -156,7 +171,9 @@ def _error_response(description: str) -> dict:
 SEARCH_PARAMETERS = [
     _query("near", {"type": "string", "maxLength": MAX_NEAR_LENGTH}, (
         "Where to search from: a US ZIP code (12345 or 12345-6789), \"City, ST\", \"City, State\" "
-        "or \"lat,lon\" (street addresses only when a network geocoder is configured). "
+        "or \"lat,lon\" (street addresses only when a network geocoder is configured). Search "
+        "covers the United States (states, DC and territories); Canada too when a network geocoder "
+        "is configured. A city without its state is found when one state has it. "
         "Without it every listed practitioner is returned, ordered by name.")),
     _query("radius", {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS["km"],
                       "default": DEFAULT_RADIUS},
@@ -224,7 +241,7 @@ DOCUMENT = {
                 "304": NOT_MODIFIED,
                 "400": _error_response(
                     "A parameter is invalid (`invalid_parameter`) or `near` could not be located "
-                    "(`unknown_location`); `field` names the first parameter at fault."),
+                    "(`unknown_location`, with `suggestions`); `field` names the first parameter at fault."),
             },
         }},
         "/practitioners/{practitioner_id}": {"get": {
@@ -252,7 +269,11 @@ DOCUMENT = {
 
 # The booking API (tokens, slots, appointments) is described in its own module.
 SCHEMAS.update(openapi_booking.SCHEMAS)
+SCHEMAS.update(openapi_safety.SCHEMAS)
 DOCUMENT["paths"].update(openapi_booking.PATHS)
+DOCUMENT["paths"].update(openapi_safety.PATHS)
+SCHEMAS.update(openapi_courses.SCHEMAS)
+DOCUMENT["paths"].update(openapi_courses.PATHS)
 DOCUMENT["components"]["securitySchemes"] = openapi_booking.SECURITY_SCHEMES
 
 

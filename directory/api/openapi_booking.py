@@ -130,6 +130,12 @@ SCHEMAS: dict[str, dict] = {
             "Null in every other status.")},
         "decline_message": {"type": ["string", "null"], "description": "The practitioner's message, "
                                                                        "when declined."},
+        "replaces": {"type": ["integer", "null"], "description": (
+            "On a request to move a confirmed appointment: that one's id. It stays confirmed (both slots held) "
+            "until this request is confirmed, which cancels it in the same step; declined, expired or "
+            "cancelled, it stays confirmed.")},
+        "replaced_by": {"type": ["integer", "null"], "description": "On a confirmed appointment: the move "
+                                                                    "request waiting to replace it."},
         "links": _ref("AppointmentLinks"),
     }, description="Never includes the intake."),
     "AppointmentList": _object({"appointments": {"type": "array", "items": _ref("Appointment"),
@@ -281,11 +287,13 @@ PATHS: dict[str, dict] = {
          "413": TOO_LARGE})},
     "/appointments/{appointment_id}/confirm": {"post": _action(
         "confirmAppointment", "Confirm a request (its practitioner)",
-        "Only while requested and its hold has not expired.", None,
+        "Only while requested and its hold has not expired. Confirming a request whose `replaces` is set "
+        "also cancels that appointment, in the same transaction; both sides are emailed.", None,
         {"403": _json("Error", "Only practitioner accounts (`forbidden`).")})},
     "/appointments/{appointment_id}/decline": {"post": _action(
         "declineAppointment", "Decline a request with a message (its practitioner)",
-        "Only while requested. The message is sent to the patient.", _body("DeclineRequest"),
+        "Only while requested. The message is sent to the patient. Declining a request whose `replaces` "
+        "is set leaves that appointment confirmed.", _body("DeclineRequest"),
         {"400": INVALID, "403": _json("Error", "Only practitioner accounts (`forbidden`)."), "413": TOO_LARGE})},
 }
 

@@ -7,7 +7,9 @@ from directory import http_cache
 from directory.api import bp, serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
+from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
+from directory.services.reviews import reviews
 from directory.services.search import profiles
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
@@ -20,12 +22,15 @@ CACHE_CONTROL = http_cache.REVALIDATE
 
 def _invalid(exc: InvalidSearch):
     first = exc.errors[0]
-    response = jsonify({"error": {
+    error = {
         "code": first.code,
         "message": first.message,
         "field": first.field,
         "details": [{"field": e.field, "code": e.code, "message": e.message} for e in exc.errors],
-    }})
+    }
+    if first.code == "unknown_location":
+        error["suggestions"] = list(first.suggestions)
+    response = jsonify({"error": error})
     response.status_code = 400
     return response
 
@@ -76,6 +81,9 @@ def practitioners():
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
                         page=req.page, per_page=req.per_page)
     place = req.place
+    unlicensed = unlicensed_states.explain(place, result, req.filters)
+    nearest = unlicensed.nearest if unlicensed is not None else []
+    rated = reviews.summaries([h.practitioner.id for h in [*result.hits, *nearest]])
     body = {
         "origin": None if place is None else {
             "lat": place.latitude, "lon": place.longitude, "label": place.label},
@@ -86,8 +94,12 @@ def practitioners():
         "page": result.page,
         "per_page": result.per_page,
         "pages": result.pages,
-        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance)
+        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance, rated.get(h.practitioner.id))
                     for h in result.hits],
+        "unlicensed_state": None if unlicensed is None else {
+            "state": unlicensed.state, "message": unlicensed.message,
+            "nearest_licensed": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance,
+                                                     rated.get(h.practitioner.id)) for h in nearest]},
         "links": {
             "self": _link(req, req.page),
             "next": _link(req, req.page + 1)
@@ -114,7 +126,7 @@ def practitioner(practitioner_id: str):
     if http_cache.client_has(tag):  # "*": there is a profile
         return http_cache.not_modified(tag, CACHE_CONTROL)
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
-                                          found.shown_clinic, found.shown_licence))
+                                          found.shown_clinic, found.shown_licence, reviews.summary(found_id)))
     return http_cache.tagged(response, tag, CACHE_CONTROL)
 
 

@@ -11,6 +11,7 @@ from flask import url_for
 
 from directory.models import Clinic, Licence, Practitioner
 from directory.models._types import as_utc
+from directory.services.reviews.reviews import Summary
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -65,9 +66,14 @@ def clinic(c: Clinic) -> dict:
     }
 
 
+def rating(found: Summary | None) -> dict | None:
+    return None if found is None else {"average": found.average, "count": found.count}
+
+
 def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Licence,
-            distance: float | None) -> dict:
-    """One search result: the practitioner at one clinic, with the licence that lists it there."""
+            distance: float | None, rated: Summary | None = None) -> dict:
+    """One search result: the practitioner at one clinic, with the licence that lists it there,
+    and the rating from verified reviews (``rated``, looked up for the whole page at once)."""
     return {
         "id": practitioner.id,
         "name": practitioner.display_name,
@@ -80,6 +86,7 @@ def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Lic
         "techniques": list(practitioner.techniques or []),
         "languages": list(practitioner.languages or []),
         "accepting_new_patients": bool(practitioner.accepting_new_patients),
+        "rating": rating(rated),
         "profile_url": url_for("practitioners.profile", practitioner_id=practitioner.id, _external=True),
         "api_url": url_for("api.practitioner", practitioner_id=str(practitioner.id), _external=True),
     }
@@ -95,10 +102,10 @@ def fees(practitioner: Practitioner) -> dict:
 
 
 def detail(practitioner: Practitioner, clinics: list[Clinic], licences: list[Licence],
-           shown_clinic: Clinic, shown_licence: Licence) -> dict:
+           shown_clinic: Clinic, shown_licence: Licence, rated: Summary | None = None) -> dict:
     """The profile: the search-result fields plus everything a patient may read."""
     return {
-        **summary(practitioner, shown_clinic, shown_licence, None),
+        **summary(practitioner, shown_clinic, shown_licence, None, rated),
         "bio": practitioner.bio or "",
         "back_pain_focus": practitioner.back_pain_focus or "",
         "complementary_therapies": list(practitioner.complementary_therapies or []),

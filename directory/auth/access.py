@@ -25,10 +25,20 @@ def role_required(*roles: Role) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                abort(403)
+                abort(403, description=wrong_role_message(roles))
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorator
+
+
+ROLE_PAGES = {Role.PATIENT: "patients", Role.PRACTITIONER: "practitioners", Role.ADMIN: "administrators"}
+
+
+def wrong_role_message(roles: tuple[Role, ...]) -> str:
+    allowed = " and ".join(ROLE_PAGES[r] for r in roles)
+    return (f"This page is for {allowed}, and you are logged in with a {current_user.role.value} "
+            "account. Use the links at the top of the page to reach your own pages, or log out "
+            "and log in with another account.")
 
 
 def current_practitioner() -> Practitioner:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import request
+from flask import has_request_context, request
 
 from directory.models import User
 
@@ -16,6 +16,9 @@ def email_hash(email: str) -> str:
     return hashlib.sha256(email.strip().casefold().encode()).hexdigest()[:12]
 
 
-def record(event: str, *, user: User | None = None, email: str | None = None) -> None:
+def record(event: str, *, user: User | None = None, email: str | None = None, ip: str | None = None) -> None:
+    """``ip`` when recording after the answer, outside the request."""
     who = f"user={user.id}" if user is not None else f"email_hash={email_hash(email or '')}"
-    log.info("auth event=%s %s ip=%s", event, who, request.remote_addr or "-")
+    if ip is None and has_request_context():
+        ip = request.remote_addr
+    log.info("auth event=%s %s ip=%s", event, who, ip or "-")

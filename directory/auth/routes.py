@@ -23,13 +23,15 @@ from directory.auth.forms import (
     SignupForm,
 )
 from directory.models import Role, User
+from directory.services import links
 from directory.services.accounts import users as accounts
 from directory.web import (
     ConfirmForm,
     account_guess_limit,
+    after_answer,
     config_limit,
-    external_url,
     form_errors,
+    password_refused,
     safe_next,
 )
 
@@ -87,7 +89,7 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @config_limit("LOGIN_RATE_LIMIT")
-@account_guess_limit(lambda: request.form.get("email", ""), failed=lambda response: response.status_code != 302)
+@account_guess_limit(lambda: request.form.get("email", ""))
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or home_for(current_user))
@@ -102,6 +104,7 @@ def login():
             events.record("login", user=user)
             return redirect(safe_next(form.next.data) or home_for(user))
         events.record("login_failed", email=form.email.data)
+        password_refused()
         errors["password"] = LOGIN_FAILED
     errors = {**form_errors(form), **errors}
     status = 400 if errors else 200
@@ -129,13 +132,19 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        sent = accounts.request_password_reset(
-            form.email.data, lambda token: external_url("auth.reset_password", token=token))
-        events.record("reset_requested" if sent else "reset_requested_unknown", email=form.email.data)
+        # Finding an account, signing its token and queuing its mail take longer than finding
+        # none: all of it happens after the answer, which is the same for every address.
+        after_answer(_send_reset, form.email.data, links.base_url(), request.remote_addr)
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.forgot_password"))
     errors = form_errors(form)
     return render_template("auth/forgot.html", form=form, errors=errors), 400 if errors else 200
+
+
+def _send_reset(email: str, base: str, ip: str | None) -> None:
+    sent = accounts.request_password_reset(
+        email, lambda token: links.external_url("auth.reset_password", base=base, token=token))
+    events.record("reset_requested" if sent else "reset_requested_unknown", email=email, ip=ip)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from directory.services.booking.calendar_files import clock, day_label, local
 from directory.services.booking.queries import shown_status
 
 PROFILE_DAYS = 14
+WEEK = 7
 PER_DAY = 6   # slots shown per day on a list before a link to the whole day
 
 STATUS_LABELS = {
@@ -112,6 +113,35 @@ def day_url(practitioner: Practitioner, kind: AppointmentKind) -> Callable[[Clin
                                        clinic=clinic.id, date=day.isoformat(), kind=kind.value)
 
 
+@dataclass(frozen=True)
+class WeekPage:
+    """One week of the profile's free times: week 0 starts today, the last reaches the horizon."""
+    number: int
+    last: int
+    first_day: date     # in the zone of the practitioner's first clinic, for the heading
+    last_day: date
+
+    @property
+    def earlier(self) -> int | None:
+        return self.number - 1 if self.number > 0 else None
+
+    @property
+    def later(self) -> int | None:
+        return self.number + 1 if self.number < self.last else None
+
+
+def week_page(practitioner: Practitioner, clinics: list[Clinic], asked: str | None,
+              now: datetime | None = None) -> WeekPage:
+    """The week asked for by ``?week=N``, clamped to the weeks before the booking horizon (a
+    link from before the horizon shrank still shows something)."""
+    last = max(0, practitioner.horizon_days // WEEK)
+    number = int(asked) if asked and asked.isascii() and asked.isdigit() and len(asked) < 4 else 0
+    number = min(number, last)
+    today = clinic_today(clinics[0], now) if clinics else (now or utcnow()).date()
+    first = today + timedelta(days=number * WEEK)
+    return WeekPage(number, last, first, first + timedelta(days=WEEK - 1))
+
+
 def clinic_today(clinic: Clinic, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(ZoneInfo(clinic.timezone)).date()
 
@@ -121,13 +151,13 @@ def slots_by_clinic(practitioner: Practitioner, clinics: list[Clinic], kind: App
                     day_url: Callable[[Clinic, date], str] | None = None,
                     days: int = PROFILE_DAYS, ignore_appointment_id: int | None = None,
                     keep: Callable[[scheduling.Slot], bool] | None = None,
-                    now: datetime | None = None) -> list[ClinicSlots]:
-    """The next ``days`` days of free slots of each clinic, counted in the clinic's own zone.
-    One call to the scheduler covers every clinic."""
+                    now: datetime | None = None, offset_days: int = 0) -> list[ClinicSlots]:
+    """``days`` days of free slots of each clinic from ``offset_days`` after its today, counted
+    in the clinic's own zone. One call to the scheduler covers every clinic."""
     if not clinics:
         return []
     now = now or utcnow()
-    todays = {c.id: clinic_today(c, now) for c in clinics}
+    todays = {c.id: clinic_today(c, now) + timedelta(days=offset_days) for c in clinics}
     first = min(todays.values())
     span = (max(todays.values()) - first).days + days
     found = scheduling.free_slots(practitioner, start=first, days=span, kind=kind, now=now,

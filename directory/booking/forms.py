@@ -70,7 +70,8 @@ class IntakeForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = _text("Why are you cancelling?", CANCEL_REASON_MAX, "Give a short reason for cancelling.", rows=3)
+    # Optional, as in the API: nobody has to explain a cancellation to be allowed one.
+    reason = _text("Why are you cancelling? (optional)", CANCEL_REASON_MAX, rows=3)
 
 
 class DeclineForm(FlaskForm):

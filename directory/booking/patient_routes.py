@@ -15,7 +15,10 @@ from directory.models._types import as_utc, utcnow
 from directory.services.booking import requests as booking
 from directory.services.booking import calendar_files
 from directory.services.booking import queries as booking_queries
-from directory.services.booking import intake
+from directory.services.booking import attendance, intake
+from directory.services.booking import reschedule as booking_reschedule
+from directory.services.reviews import reviews
+from directory.services.safety import reports as safety_reports
 from directory.services.search import profiles
 from directory.services.booking import scheduling
 from directory.web import ConfirmForm, form_errors
@@ -46,6 +49,10 @@ def appointment(appointment_id: int):
     answers = booking_queries.read_intake(found, reader=_me())
     return render_template("booking/appointment.html", appointment=found, answers=answers,
                            labels=intake, may_change=booking_queries.patient_may_change(found),
+                           may_report=safety_reports.may_report(found, _me()),
+                           reaction_reports=safety_reports.for_appointment(found),
+                           may_review=reviews.may_review(found, _me()),
+                           may_say_missed=attendance.may_say_missed(found),
                            cutoff_hours=current_app.config["CANCEL_CUTOFF_HOURS"])
 
 
@@ -60,7 +67,7 @@ def cancel(appointment_id: int):
         problem = _why_unchangeable(found, hours)
     elif form.validate_on_submit():
         try:
-            booking.cancel(found, by=_me(), reason=form.reason.data)
+            booking.cancel(found, by=_me(), reason=form.reason.data or "")
         except booking.BookingError as exc:
             problem = exc.message
         else:
@@ -102,12 +109,13 @@ def reschedule(appointment_id: int):
     form = ConfirmForm()
     if request.method == "GET":
         if scheduling.is_free(found.practitioner, clinic.id, new_start, found.kind,
-                              ignore_appointment_id=found.id):
+                              ignore_appointment_id=booking_reschedule.ignored_for_choices(found)):
             return _reschedule_page(found, form=form, clinic=clinic, new_start=new_start)
         return _reschedule_page(found, problem="That time is no longer available. Choose another time:",
                                 groups=_choices(found, clinics)), 409
+    was_confirmed = found.status is AppointmentStatus.CONFIRMED
     try:
-        moved = booking.reschedule(found, patient=_me(), new_start=new_start, clinic_id=clinic.id)
+        moved = booking_reschedule.reschedule(found, patient=_me(), new_start=new_start, clinic_id=clinic.id)
     except booking.SlotTaken:
         problem = "This slot was just taken by another patient. Your appointment has not changed. " \
                   "Choose another time:"
@@ -116,8 +124,12 @@ def reschedule(appointment_id: int):
     except booking.BookingError as exc:
         problem = exc.message
     else:
-        flash(f"Your request for {calendar_files.when(moved.starts_at, moved.clinic.timezone)} has been sent to "
-              f"{found.practitioner.display_name}, and your previous time is released.", "success")
+        name, new_when = found.practitioner.display_name, calendar_files.when(moved.starts_at, moved.clinic.timezone)
+        flash(f"Your request to move to {new_when} has been sent to {name}. Your confirmed time stays booked "
+              f"until {name} confirms the new one; if they decline or do not answer, you keep it."
+              if was_confirmed else
+              f"Your request for {new_when} has been sent to {name}, and your previous request is withdrawn.",
+              "success")
         return redirect(url_for("booking.appointments"))
     return _reschedule_page(found, problem=problem, groups=_choices(found, clinics)), 409
 
@@ -133,19 +145,20 @@ def _choices(found: Appointment, clinics: list[Clinic], clinic: Clinic | None = 
     """Free times for the same kind of visit: one whole day at one clinic, or the next two weeks.
     Times next to the current one are free to move to; the current one itself is left out."""
     current = as_utc(found.starts_at)
+    ignored = booking_reschedule.ignored_for_choices(found)
 
     def keep(slot: scheduling.Slot) -> bool:
         return not (slot.start == current and slot.clinic_id == found.clinic_id)
 
     if clinic is not None and day is not None:
         return [display.ClinicSlots(clinic, clinic.timezone, display.day_slots(
-            found.practitioner, clinic, day, found.kind, _slot_url(found), ignore_appointment_id=found.id,
+            found.practitioner, clinic, day, found.kind, _slot_url(found), ignore_appointment_id=ignored,
             keep=keep))]
     return display.slots_by_clinic(
         found.practitioner, clinics, found.kind, slot_url=_slot_url(found),
         day_url=lambda c, d: url_for("booking.reschedule", appointment_id=found.id, clinic=c.id,
                                      date=d.isoformat()),
-        ignore_appointment_id=found.id, keep=keep)
+        ignore_appointment_id=ignored, keep=keep)
 
 
 def _bookable_clinics(found: Appointment) -> list[Clinic]:

@@ -1,4 +1,4 @@
-"""`flask appointments ...`: the cron jobs (expire, remind) and intake key rotation."""
+"""`flask appointments ...`: the cron jobs (expire, remind and safety check-ins) and intake key rotation."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,8 @@ from directory.models import Appointment
 from directory.models.encrypted import current_fernet
 from directory.services.accounts import api_tokens
 from directory.services.booking import jobs as booking_jobs
+from directory.services.safety import checkins as safety_checkins
+from directory.services.courses import jobs as course_jobs
 
 appointments_group = click.Group("appointments", help="Appointment holds, reminders and intake encryption.")
 
@@ -37,12 +39,20 @@ def expire_command() -> None:
 @appointments_group.command("remind")
 @with_appcontext
 def remind_command() -> None:
-    """Email patients about confirmed appointments starting within the next 24 hours, once each.
+    """Email patients about confirmed appointments starting within the next 24 hours and the
+    safety check-in a day after each attended visit, each once; then the course jobs: review
+    notices, one nudge per missed check-in, completing finished courses.
 
     Run it from cron, e.g. every 15 minutes."""
     require_table("appointment")
     count = booking_jobs.send_reminders()
     click.echo(f"Sent {count} reminder{'' if count == 1 else 's'}.")
+    checkins = safety_checkins.send_due()
+    click.echo(f"Sent {checkins} safety check-in{'' if checkins == 1 else 's'}.")
+    require_table("course")
+    done = course_jobs.run()
+    click.echo(f"Courses: {done['review_notices']} review notice(s), {done['nudges']} check-in nudge(s), "
+               f"{done['completed']} completed.")
 
 
 @appointments_group.command("rotate-intake-keys")

@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 
 from directory.extensions import db
 from directory.services.licensing import checks as licence_checks
-from directory.services.licensing import decisions as licensing
+from directory.services.licensing import expiry as licence_expiry
 from directory.services.licensing import rosters
 from directory.services.licensing.checks import FAIL, CheckResult, LicenceRecord
 
@@ -161,7 +161,7 @@ def lapse_command(today) -> None:
     Run it daily; running it again the same day changes nothing and sends nothing.
     """
     day: date = today.date() if today else date.today()
-    lapsed = licensing.lapse_expired(today=day)
-    reminded = licensing.send_expiry_reminders(today=day)
+    lapsed = licence_expiry.lapse_expired(today=day)
+    reminded = licence_expiry.send_expiry_reminders(today=day)
     click.echo(f"{day.isoformat()}: {lapsed} licence{'' if lapsed == 1 else 's'} lapsed, "
                f"{reminded} reminder{'' if reminded == 1 else 's'} queued.")

@@ -31,3 +31,10 @@ JURISDICTION_NAMES: dict[str, str] = {
     **{f"US-{code}": name for code, name in US_STATES.items()},
     **{f"CA-{code}": name for code, name in CANADIAN_PROVINCES.items()},
 }
+
+# What people type for a few big cities. Offered as a suggestion, never guessed silently.
+CITY_NICKNAMES: dict[str, str] = {
+    "nyc": "New York, NY", "new york city": "New York, NY", "sf": "San Francisco, CA",
+    "san fran": "San Francisco, CA", "philly": "Philadelphia, PA", "dc": "Washington, DC",
+    "vegas": "Las Vegas, NV", "nola": "New Orleans, LA", "slc": "Salt Lake City, UT",
+}

@@ -20,6 +20,28 @@ CODES = {
 }
 
 
+# The app's own words for an abort() without a description: Werkzeug's defaults talk about
+# "the server" and "read-protected resources".
+MESSAGES = {
+    400: "Something in this request was not right. Go back, check the link or the form, and try again.",
+    401: "Log in to open this page.",
+    403: "Your account cannot open this page.",
+    404: "There is nothing at this address. The link may be old or mistyped.",
+    405: "This address does not accept that kind of request.",
+    413: "What was sent is too large.",
+    429: "Too many requests in a short time. Wait a moment and try again.",
+    500: "The request could not be completed.",
+}
+TITLES = {403: "Not available to your account"}
+
+
+def _message(error: HTTPException) -> str:
+    status = error.code or 500
+    if not error.description or error.description == type(error).description:
+        return MESSAGES.get(status, error.name)
+    return error.description
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
@@ -36,10 +58,11 @@ def json_error(status: int, code: str, message: str):
 def _handle_http(error: HTTPException):
     status = error.code or 500
     if wants_json():
-        response = json_error(status, CODES.get(status, "error"), error.description or error.name)
+        response = json_error(status, CODES.get(status, "error"), _message(error))
     else:
         response = make_response(render_template(
-            "errors/error.html", status=status, title=error.name, message=error.description), status)
+            "errors/error.html", status=status, title=TITLES.get(status, error.name),
+            message=_message(error)), status)
     # Keep protocol headers such as Allow (405) and Retry-After (429).
     for name, value in error.get_headers():
         if name.lower() != "content-type":

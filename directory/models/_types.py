@@ -7,6 +7,12 @@ from datetime import datetime, timezone
 from sqlalchemy import Enum
 
 
+# Table options for every table the audit log points at: SQLite's AUTOINCREMENT never hands a
+# deleted row's id to a new row, so one id in the trail always means one record (PostgreSQL's
+# sequences never reuse ids anyway).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -7,14 +7,14 @@ from sqlalchemy import DDL, JSON, DateTime, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
-from directory.models._types import utcnow
+from directory.models._types import NEVER_REUSE_IDS, utcnow
 from directory.models.user import User
 
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),
-                      Index("ix_audit_event_created_at", "created_at"))
+                      Index("ix_audit_event_created_at", "created_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # None for the system (scheduled jobs such as the daily lapse). No ON DELETE action:

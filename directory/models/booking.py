@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, DDL, CheckConstraint, DateTime, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
-from directory.models._types import enum_column, utcnow
+from directory.models._types import NEVER_REUSE_IDS, enum_column, utcnow
 from directory.models.encrypted import EncryptedJSON
 
 if TYPE_CHECKING:
@@ -72,11 +72,13 @@ class Appointment(db.Model):
         Index("ix_appointment_practitioner_starts", "practitioner_id", "starts_at"),
         Index("ix_appointment_patient_starts", "patient_id", "starts_at"),
         Index("ix_appointment_status_hold", "status", "hold_expires_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id", ondelete="CASCADE"))
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    # RESTRICT: a clinic with appointment history is archived, never deleted with its visits.
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id", ondelete="RESTRICT"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -92,14 +94,29 @@ class Appointment(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
+    # A request to move the confirmed appointment ``replaces_id`` to this time: the confirmed one
+    # stands (both slots held) until this is confirmed, when it is released in the same transaction.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"), index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Attendance: the practitioner marks attended (completed) or no-show; unmarked 48 hours
+    # after the end it counts as attended unless the patient said they did not come.
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    patient_missed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    safety_checkin_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A session of a treatment course (numbered 1..N); None for an ordinary visit.
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="SET NULL", use_alter=True), index=True)
+    course_session: Mapped[int | None] = mapped_column(SmallInteger)
+    # When the one nudge for a missed course check-in went out.
+    checkin_nudged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     practitioner: Mapped[Practitioner] = relationship()
     clinic: Mapped[Clinic] = relationship()
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    replaces: Mapped[Appointment | None] = relationship(remote_side=[id], foreign_keys=[replaces_id])
 
 
 # No double booking, enforced by PostgreSQL itself: two active appointments of one

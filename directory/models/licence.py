@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from directory.extensions import db
-from directory.models._types import enum_column, utcnow
+from directory.models._types import NEVER_REUSE_IDS, enum_column, utcnow
 
 if TYPE_CHECKING:
     from directory.models.practitioner import Practitioner
@@ -28,6 +28,10 @@ class BoardStatus(str, enum.Enum):
     RETIRED = "retired"
 
 
+ROSTER, ADMIN = "roster", "admin"
+BOARD_STATUS_SOURCES = (ROSTER, ADMIN)
+
+
 class VerificationState(str, enum.Enum):
     PENDING = "pending"
     VERIFIED = "verified"
@@ -44,7 +48,7 @@ def normalise_number(value: str) -> str:
 class Licence(db.Model):
     __tablename__ = "licence"
     __table_args__ = (Index("ix_licence_jurisdiction_number", "jurisdiction", "number_normalized"),
-                      Index("ix_licence_queue", "verification_state", "submitted_at"))
+                      Index("ix_licence_queue", "verification_state", "submitted_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(
@@ -56,8 +60,11 @@ class Licence(db.Model):
     number_normalized: Mapped[str] = mapped_column(String(40))
     issued_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
-    board_status: Mapped[BoardStatus] = mapped_column(
-        enum_column(BoardStatus, "board_status"), default=BoardStatus.ACTIVE)
+    # What the licensing board says, as a roster or an admin reported it; None: nobody has.
+    # The practitioner's own say-so is never a board status.
+    board_status: Mapped[BoardStatus | None] = mapped_column(enum_column(BoardStatus, "board_status"))
+    board_status_source: Mapped[str | None] = mapped_column(String(10))   # BOARD_STATUS_SOURCES
+    board_status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verification_state: Mapped[VerificationState] = mapped_column(
         enum_column(VerificationState, "verification_state"), default=VerificationState.PENDING, index=True)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -72,6 +79,9 @@ class Licence(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The admin's reason for a rejection, a request for changes or an override of a failed check.
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when a roster check starts failing for a verified licence: it stays verified (and
+    # listed) but is back in the admins' queue until one of them decides.
+    review_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_60_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_14_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,7 +9,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
-from directory.models._types import enum_column, utcnow
+from directory.models._types import NEVER_REUSE_IDS, enum_column, utcnow
 
 if TYPE_CHECKING:
     from directory.models.licence import Licence
@@ -24,6 +24,7 @@ class ListingState(str, enum.Enum):
 
 class Practitioner(db.Model):
     __tablename__ = "practitioner"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
@@ -65,7 +66,10 @@ class Practitioner(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="practitioner")
+    # The clinics in use: an archived clinic (kept for its appointments' history) is in none of
+    # the practitioner's lists, searches, schedules or new bookings.
     clinics: Mapped[list[Clinic]] = relationship(
+        primaryjoin="and_(Practitioner.id == Clinic.practitioner_id, Clinic.archived_at.is_(None))",
         back_populates="practitioner", cascade="all, delete-orphan", order_by="Clinic.id")
     licences: Mapped[list[Licence]] = relationship(
         back_populates="practitioner", cascade="all, delete-orphan", order_by="Licence.id")
@@ -73,7 +77,7 @@ class Practitioner(db.Model):
 
 class Clinic(db.Model):
     __tablename__ = "clinic"
-    __table_args__ = (Index("ix_clinic_lat_lon", "latitude", "longitude"),)
+    __table_args__ = (Index("ix_clinic_lat_lon", "latitude", "longitude"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(
@@ -90,6 +94,8 @@ class Clinic(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     geocoded_by: Mapped[str] = mapped_column(String(40))
     geocoded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set instead of deleting a clinic that any appointment ever referenced.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     practitioner: Mapped[Practitioner] = relationship(back_populates="clinics")
 

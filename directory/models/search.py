@@ -141,7 +141,7 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
     for clinic in connection.execute(
             select(Clinic.id, Clinic.practitioner_id, Clinic.latitude, Clinic.longitude,
                    Clinic.country, Clinic.region)
-            .where(Clinic.practitioner_id.in_(list(practitioners)))):
+            .where(Clinic.practitioner_id.in_(list(practitioners)), Clinic.archived_at.is_(None))):
         licence = best.get((clinic.practitioner_id, f"{clinic.country}-{clinic.region}".upper()))
         if licence is None:
             continue
@@ -230,7 +230,7 @@ def _insert_ignoring_duplicates(connection: Connection, rows: list[dict]) -> Non
 INDEXED_COLUMNS = {
     Practitioner: ("listing_state", "display_name", "years_chronic_pain", "accepting_new_patients",
                    "techniques", "languages"),
-    Clinic: ("practitioner_id", "practitioner", "latitude", "longitude", "country", "region"),
+    Clinic: ("practitioner_id", "practitioner", "latitude", "longitude", "country", "region", "archived_at"),
     Licence: ("practitioner_id", "practitioner", "jurisdiction", "verification_state", "is_licence",
               "expires_on"),
 }

@@ -27,11 +27,13 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from directory.extensions import db
 from directory.models.licence import Licence
 from directory.models.practitioner import Clinic, Practitioner
+from directory.models.review import Review
 from directory.models.search import SearchCell, SearchEntry
 
 ROW_ID = 1
 CHANGED = "search_generation_changed"  # key in Session.info
-SHOWN_IN_SEARCH = (Practitioner, Clinic, Licence, SearchEntry)
+# Reviews too: a result shows its practitioner's rating and count.
+SHOWN_IN_SEARCH = (Practitioner, Clinic, Licence, SearchEntry, Review)
 SHOWN_TABLES = frozenset(model.__tablename__ for model in (*SHOWN_IN_SEARCH, SearchCell))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from directory.extensions import db
-from directory.models._types import enum_column, utcnow
+from directory.models._types import NEVER_REUSE_IDS, enum_column, utcnow
 
 if TYPE_CHECKING:
     from directory.models.practitioner import Practitioner
@@ -23,6 +23,7 @@ class Role(str, enum.Enum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -35,6 +36,9 @@ class User(UserMixin, db.Model):
     # Part of every session's identity: bumping it ends every session of this account
     # (logout, password change), even copies of the cookie made before.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Inside every email-change link and moved on by each change: a link works once, even
+    # after the address changes back to the one it was issued for.
+    email_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

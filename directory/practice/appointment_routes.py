@@ -13,7 +13,10 @@ from directory.practice import bp
 from directory.services.booking import requests as booking
 from directory.services.booking import calendar_files
 from directory.services.booking import queries as booking_queries
-from directory.services.booking import intake
+from directory.services.booking import attendance, intake
+from directory.services.booking import replacement as booking_replacement
+from directory.services.safety import reports as safety_reports
+from directory.safety.forms import AttendanceForm
 from directory.web import external_url, form_errors
 
 
@@ -34,6 +37,8 @@ def _detail(practitioner: Practitioner, found: Appointment, *, decline_form=None
     answers = booking_queries.read_intake(found, reader=_me())
     return render_template("practice/appointment.html", practitioner=practitioner, appointment=found,
                            answers=answers, labels=intake, errors=errors or {},
+                           patient_reports=safety_reports.for_practitioner(practitioner.id, patient_id=found.patient_id),
+                           may_mark=attendance.may_mark(found), attendance_form=AttendanceForm(formdata=None),
                            decline_form=decline_form or DeclineForm(formdata=None),
                            cancel_form=cancel_form or CancelForm(formdata=None)), status
 
@@ -57,11 +62,15 @@ def _refused(found: Appointment, exc: booking.BookingError):
 @bp.post("/appointments/<int:appointment_id>/confirm")
 def appointment_confirm(appointment_id: int):
     found = display.practitioners_appointment(appointment_id, _me())
+    replaced = booking_replacement.kept_original(found)
     try:
         booking.confirm(found, practitioner_user=_me())
     except booking.BookingError as exc:
         return _refused(found, exc)
-    return _after(found, f"Confirmed: {found.patient.name}, {calendar_files.when(found.starts_at, found.clinic.timezone)}. "
+    released = (f" Their earlier visit, {calendar_files.when(replaced.starts_at, replaced.clinic.timezone)}, is "
+                "released." if replaced is not None else "")
+    return _after(found, f"Confirmed: {found.patient.name}, "
+                         f"{calendar_files.when(found.starts_at, found.clinic.timezone)}.{released} "
                          "We have emailed the patient.")
 
 
@@ -88,11 +97,12 @@ def appointment_cancel(appointment_id: int):
     if not form.validate_on_submit():
         return _detail(practitioner, found, cancel_form=form, errors=form_errors(form), status=400)
     try:
-        booking.cancel(found, by=_me(), reason=form.reason.data)
+        booking.cancel(found, by=_me(), reason=form.reason.data or "")
     except booking.BookingError as exc:
         return _refused(found, exc)
+    told = "; they can read your reason in Meridian." if form.reason.data else "."
     return _after(found, f"Cancelled: {found.patient.name}, {calendar_files.when(found.starts_at, found.clinic.timezone)}. "
-                         "We have emailed the patient; they can read your reason in Meridian.")
+                         f"We have emailed the patient{told}")
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

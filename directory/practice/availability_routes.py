@@ -84,7 +84,7 @@ def availability():
 @bp.post("/availability/clinics/<int:clinic_id>/hours")
 def availability_hours(clinic_id: int):
     practitioner = current_practitioner()
-    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id)
+    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id, archived_at=None)
     form = HoursForm(prefix=_prefix(clinic.id))
     if form.validate_on_submit():
         try:

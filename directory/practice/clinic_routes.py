@@ -1,4 +1,5 @@
-"""The practitioner's clinic locations: list, add, edit and delete."""
+"""The practitioner's clinic locations: list, add, edit, and delete (or archive, when visits
+were ever booked there)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -33,9 +34,12 @@ def _details(form: ClinicForm) -> practice.ClinicDetails:
 def _clinic_form(practitioner: Practitioner, clinic: Clinic | None):
     form = ClinicForm(obj=clinic)
     errors: dict[str, str] = {}
+    affected = []
     if form.validate_on_submit():
         try:
             saved = practice.save_clinic(practitioner, _details(form), clinic)
+        except practice.ClinicInUse as exc:
+            errors["location"], affected = exc.message, exc.appointments
         except practice.ClinicError as exc:
             errors[_FORM_FIELD.get(exc.field, exc.field) if exc.field else "location"] = exc.message
         else:
@@ -47,8 +51,9 @@ def _clinic_form(practitioner: Practitioner, clinic: Clinic | None):
                       "success")
             return redirect(url_for(".clinics"))
     errors = {**form_errors(form), **errors}
-    return render_template("practice/clinic_form.html", form=form, errors=errors, clinic=clinic), \
-        400 if errors else 200
+    status = 409 if affected else 400 if errors else 200
+    return render_template("practice/clinic_form.html", form=form, errors=errors, clinic=clinic,
+                           affected=affected), status
 
 
 @bp.route("/clinics/new", methods=["GET", "POST"])
@@ -59,25 +64,28 @@ def clinic_new():
 @bp.route("/clinics/<int:clinic_id>/edit", methods=["GET", "POST"])
 def clinic_edit(clinic_id: int):
     practitioner = current_practitioner()
-    return _clinic_form(practitioner, own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id))
+    return _clinic_form(practitioner, own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id,
+                                                 archived_at=None))
 
 
 @bp.route("/clinics/<int:clinic_id>/delete", methods=["GET", "POST"])
 def clinic_delete(clinic_id: int):
     practitioner = current_practitioner()
-    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id)
+    clinic = own_or_404(Clinic, clinic_id, practitioner_id=practitioner.id, archived_at=None)
     errors: dict[str, str] = {}
     if request.method == "POST":  # CSRFProtect has checked the token
         label = clinic.label
         try:
-            practice.delete_clinic(practitioner, clinic)
+            archived = practice.delete_clinic(practitioner, clinic)
         except practice.ClinicError as exc:
             errors["clinic"] = exc.message
         else:
-            flash(f"{label} has been deleted.", "success")
+            flash(f"{label} has been archived: patients no longer find or book it, and its past "
+                  "appointments keep their address." if archived else f"{label} has been deleted.", "success")
             return redirect(url_for(".clinics"))
     status = listing_status.listing_status(practitioner)
     shown = clinic.id in status.shown_clinic_ids
     return render_template("practice/clinic_delete.html", clinic=clinic, form=ConfirmForm(formdata=None),
                            shown=shown, last_shown=shown and len(status.shown_clinics) == 1, errors=errors,
-                           appointments=practice.open_appointment_count(clinic)), 400 if errors else 200
+                           appointments=practice.open_appointments(clinic),
+                           archive=practice.has_history(clinic)), 409 if errors else 200

@@ -15,7 +15,8 @@ from directory.services import photos
 from directory.services.search import listing_status
 from directory.services.practice import editing as practice
 from directory.services.search import profiles
-from directory.web import ConfirmForm, form_errors
+from directory.services.booking import queries as booking_queries
+from directory.web import ConfirmForm, config_limit, form_errors
 
 
 @bp.before_request
@@ -44,7 +45,8 @@ def _status_page(practitioner: Practitioner, *, refusal: practice.ListingRefused
                  code: int = 200):
     status = listing_status.listing_status(practitioner)
     return render_template("practice/dashboard.html", practitioner=practitioner, status=status,
-                           refusal=refusal, listing_form=ListingForm(formdata=None)), code
+                           agenda=booking_queries.agenda(practitioner), refusal=refusal,
+                           listing_form=ListingForm(formdata=None)), code
 
 
 @bp.get("")
@@ -109,6 +111,7 @@ def _photo_page(practitioner: Practitioner, form: PhotoForm, errors: dict[str, s
 
 
 @bp.route("/photo", methods=["GET", "POST"])
+@config_limit("PHOTO_RATE_LIMIT")  # each upload is decoded: up to ~110 MB for a second
 def photo():
     practitioner = current_practitioner()
     form = PhotoForm()

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_login import current_user
 
 from directory.services import presenters
+from directory.services.reviews import reviews
 from directory.booking import display as booking_display
 from directory.extensions import db
 from directory.models import AppointmentKind, Practitioner
@@ -31,13 +32,16 @@ def profile(practitioner_id: int):
     practitioner = found.practitioner
     kinds = booking_queries.kinds_allowed(current_user, practitioner)
     kind = _chosen_kind(kinds)
+    week = booking_display.week_page(practitioner, found.clinics, request.args.get("week"))
     slot_groups = booking_display.slots_by_clinic(
         practitioner, found.clinics, kind, slot_url=booking_display.slot_url(practitioner),
-        day_url=booking_display.day_url(practitioner, kind)) if kind is not None else []
+        day_url=booking_display.day_url(practitioner, kind), days=booking_display.WEEK,
+        offset_days=week.number * booking_display.WEEK) if kind is not None else []
     return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=found.clinics, licences=licences,
                            certifications=found.certifications,
-                           slot_groups=slot_groups, kind=kind, kinds=kinds)
+                           slot_groups=slot_groups, kind=kind, kinds=kinds, week=week,
+                           rating=reviews.summary(practitioner.id))
 
 
 def _chosen_kind(kinds: list[AppointmentKind]) -> AppointmentKind | None:

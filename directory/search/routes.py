@@ -7,7 +7,10 @@ from werkzeug.datastructures import MultiDict
 
 from directory import http_cache
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
+from directory.services.reviews import reviews
+from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
+from directory.services.geocoding import locate as geocoding
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
 from directory.services.search.nearby import MAX_RADIUS
@@ -124,11 +127,14 @@ def _render_index() -> tuple[str, bool]:
     args = request.args
     form = SearchForm(args)
     errors: dict[str, str] = {}
+    places_meant: list[dict] = []  # what a location that was not found may have meant
     search = None
     try:
         search = search_query.parse(args)
     except search_query.InvalidSearch as exc:
         errors = {field: _page_message(field, message) for field, message in exc.by_field().items()}
+        places_meant = [{"text": place, "url": _url_with(args, near=place, page=None)}
+                        for place in exc.suggestions("near")]
     if "near" in args and not (args.get("near") or "").strip():
         # The form was sent with an empty location box: say so rather than ignore it.
         errors["near"] = "Enter a location: a ZIP code, a city and state, or a latitude,longitude."
@@ -141,6 +147,7 @@ def _render_index() -> tuple[str, bool]:
             getattr(form, name).data = getattr(form, name).default
 
     results = None
+    unlicensed = None
     suggestions: list[dict] = []
     if search is not None:
         form.ensure_radius_choice(f"{search.radius:g}")
@@ -152,6 +159,7 @@ def _render_index() -> tuple[str, bool]:
                                  filters=search.filters, page=search.page, per_page=search.per_page)
             if not results.hits:
                 suggestions = _suggestions(args, search)
+            unlicensed = unlicensed_states.explain(search.place, results, search.filters)
 
     html = render_template(
         "search/index.html",
@@ -160,7 +168,11 @@ def _render_index() -> tuple[str, bool]:
         error_list=_ordered_errors(errors),
         search=search,
         results=results,
+        ratings=reviews.summaries([hit.practitioner.id for hit in results.hits]) if results else {},
         suggestions=suggestions,
+        places_meant=places_meant,
+        unlicensed=unlicensed,
+        coverage=geocoding.coverage(),
         title=_title(search, results, errors),
         active_filters=sum(1 for name in FILTER_PARAMS
                            if (args.get(name) or "").strip().lower() not in ("", *FALSE_WORDS)),

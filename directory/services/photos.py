@@ -23,9 +23,15 @@ from directory.models import Practitioner
 log = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG"})
-MAX_SIDE = 8000            # pixels; larger images are refused before decoding
-MAX_PIXELS = MAX_SIDE * MAX_SIDE
 OUTPUT_SIZE = (800, 800)
+# Limits read from the header, before any pixel is decoded, so that one upload stays near
+# 100 MB at most (bench/photo_memory.py). A PNG, and a progressive JPEG (libjpeg keeps every
+# DCT coefficient of the whole image), are held at full size: 12 megapixels, e.g. 4000×3000,
+# is five times the 800 px output on each side. A baseline JPEG is decoded at 1/2 to 1/8
+# scale (see _decode), so it may be a 50-megapixel camera original.
+MAX_SIDE = 12000
+MAX_FULL_PIXELS = 12_000_000
+MAX_JPEG_PIXELS = 50_000_000
 JPEG_QUALITY = 85
 KEY_RE = re.compile(r"[0-9a-f]{32}")
 CONTENT_TYPE = "image/jpeg"
@@ -53,7 +59,20 @@ def read_upload(stream: BinaryIO, max_bytes: int) -> bytes:
     return data
 
 
-def _open_checked(data: bytes) -> Image.Image:
+def _too_many(width: int, height: int, limit: int) -> PhotoRejected:
+    return PhotoRejected(f"The photo is {width}×{height} pixels, more than the {limit // 1_000_000} "
+                         "megapixels we accept for it. A smaller copy (e.g. 2000 pixels wide) is plenty "
+                         "for a profile photo.")
+
+
+def _pixel_limit(image: Image.Image) -> int:
+    if image.format == "JPEG" and not image.info.get("progressive"):
+        return MAX_JPEG_PIXELS
+    return MAX_FULL_PIXELS
+
+
+def _decode(data: bytes) -> Image.Image:
+    """The image, decoded only after its header passed the limits, and no larger than needed."""
     not_image = PhotoRejected("Upload a JPEG or PNG image. This file is not one.")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -62,17 +81,26 @@ def _open_checked(data: bytes) -> Image.Image:
                 if probe.format not in ACCEPTED_FORMATS:
                     raise not_image
                 width, height = probe.size
-                if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-                    raise PhotoRejected(f"The photo is {width}×{height} pixels; the most we accept is "
-                                        f"{MAX_SIDE}×{MAX_SIDE}.")
+                if width > MAX_SIDE or height > MAX_SIDE:
+                    raise PhotoRejected(f"The photo is {width}×{height} pixels; no side may be longer "
+                                        f"than {MAX_SIDE} pixels.")
+                if width * height > _pixel_limit(probe):
+                    raise _too_many(width, height, _pixel_limit(probe))
                 probe.verify()
             image = Image.open(BytesIO(data))
+            if image.format == "JPEG":
+                # libjpeg's DCT scaling: decodes straight to the smallest of 1/1, 1/2, 1/4 and
+                # 1/8 scale that still covers the output size.
+                image.draft("RGB", OUTPUT_SIZE)
+            if image.width * image.height > MAX_FULL_PIXELS:  # e.g. a 12000×1000 strip
+                raise _too_many(width, height, MAX_FULL_PIXELS)
             image.load()
         except PhotoRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(f"The photo has too many pixels; the most we accept is "
-                                f"{MAX_SIDE}×{MAX_SIDE}.") from None
+            # Pillow's own guard, raised by Image.open before the size is ours to read.
+            raise PhotoRejected(f"The photo has too many pixels; we accept up to "
+                                f"{MAX_FULL_PIXELS // 1_000_000} megapixels.") from None
         except UnidentifiedImageError:
             raise not_image from None
         except (OSError, SyntaxError, ValueError, EOFError):
@@ -81,19 +109,24 @@ def _open_checked(data: bytes) -> Image.Image:
     return image
 
 
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+
+
 def reencode(data: bytes) -> bytes:
     """A JPEG of at most OUTPUT_SIZE, upright, in RGB, with no metadata."""
-    image = _open_checked(data)
+    image = _decode(data)
     try:
-        image = ImageOps.exif_transpose(image)
-        if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-            rgba = image.convert("RGBA")
-            flat = Image.new("RGB", rgba.size, (255, 255, 255))
-            flat.paste(rgba, mask=rgba.getchannel("A"))
-            image = flat
-        else:
-            image = image.convert("RGB")
+        alpha = _has_alpha(image)
+        if image.mode != ("RGBA" if alpha else "RGB"):
+            image = image.convert("RGBA" if alpha else "RGB")
+        # Shrunk first, in place: every later step works on 800 px, not the full image.
         image.thumbnail(OUTPUT_SIZE, Image.Resampling.LANCZOS)
+        image = ImageOps.exif_transpose(image)
+        if alpha:
+            flat = Image.new("RGB", image.size, (255, 255, 255))
+            flat.paste(image, mask=image.getchannel("A"))
+            image = flat
         # A new image from the pixels alone: Pillow would otherwise carry some of the
         # original's metadata (a JPEG comment, for one) into the saved file.
         clean = Image.frombytes("RGB", image.size, image.tobytes())

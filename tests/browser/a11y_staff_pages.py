@@ -79,6 +79,11 @@ def practitioner(w: Walk, world: World) -> None:
     w.visit("/practice/calendar", "calendar feed: none yet")
     page.get_by_role("button", name="Create a calendar feed").click()
     expect(page.get_by_role("textbox", name="Feed address")).to_be_visible()
+    # The script adds a copy button; pressing it selects the whole address and says what happened.
+    page.get_by_role("button", name="Copy the address").click()
+    expect(page.get_by_role("status").filter(has_text=re.compile("Copied|Ctrl\\+C"))).to_be_visible()
+    assert page.evaluate("(() => { const f = document.getElementById('feed-url');"
+                         " return f.selectionStart === 0 && f.selectionEnd === f.value.length; })()")
     w.check("calendar feed: the new address shown once")
 
 
@@ -106,7 +111,18 @@ def admin(w: Walk, world: World) -> None:
     page.get_by_label("Source").fill("California Acupuncture Board lookup")
     w.submit("Import roster", "rosters: import report", errors=False)
     expect(page.get_by_role("status")).to_contain_text("Roster imported")
+    with page.expect_navigation():
+        page.get_by_role("link", name="This import’s report and lists").click()
+    w.check("roster import: report with its counts")
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile(r"licences not found: open the list")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Licences not found"))).to_be_visible()
+    w.check("roster import: the licences not found")
     w.visit(f"/admin/licences/{world.pending_licence_id}", "licence review: beside the roster row")
+    # Mei's verified licence is not on that roster: back in the queue, still listed.
+    w.visit("/admin/licences", "verification queue: verified licences back for review")
+    w.visit(f"/admin/licences/{world.verified_licence_id}", "licence review: verified, roster check failing")
+    w.submit("Record board status", "licence review: board status without a note")
 
     w.visit("/admin/expiring", "expiring and lapsed licences")
     w.visit("/admin/practitioners?q=Chen", "practitioners: search")

@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta, timezone
 
 from directory.booking.display import iso_utc
 from directory.extensions import db
-from directory.models import AppointmentKind, ListingState, Role, User, VerificationState
+from directory.models import AppointmentKind, AppointmentStatus, ListingState, Role, User, VerificationState
 from directory.services.accounts import users as accounts
 from directory.services.booking import requests as booking
+from directory.services.booking import reschedule as booking_reschedule
 from directory.services.licensing import decisions as licensing
 from directory.services.booking import scheduling
 from directory.services.accounts.passwords import hash_password
-from tests.booking_fixtures import INTAKE, open_every_day
+from tests.booking_fixtures import INTAKE, open_every_day, seen_before
 from tests.factories import add_clinic, add_licence, create_practitioner, create_user
 
 PASSWORD = "juniper kettle harbour"
@@ -39,6 +40,8 @@ class World:
     taken_start: str              # the start of Pat's request: no longer free, as a link gives it
     reset_token: str              # Pat's password-reset link
     email_token: str              # Pat's pending change of email address
+    past_visit_id: int = 0        # Pat's visit with Mei that ended yesterday: a reaction can be reported
+    attended_visit_id: int = 0    # Pat's visit with Mei ten days ago, marked attended: reviewable
 
 
 def _user(role: Role, email: str, name: str) -> User:
@@ -80,6 +83,8 @@ def build() -> World:
     confirmed = booking.request_appointment(patient=pat, practitioner=mei, clinic_id=clinic.id, start=later[2],
                                             kind=AppointmentKind.INITIAL, intake=INTAKE, now=now)
     booking.confirm(confirmed, practitioner_user=mei_user, now=now)
+    # Pat asked to move the confirmed visit: the pages say it stands until Mei confirms the new time.
+    booking_reschedule.reschedule(confirmed, patient=pat, new_start=later[0], now=now)
     declined = booking.request_appointment(patient=pat, practitioner=mei, clinic_id=clinic.id, start=later[4],
                                            kind=AppointmentKind.INITIAL, intake=INTAKE, now=now)
     booking.decline(declined, practitioner_user=mei_user, now=now,
@@ -100,10 +105,16 @@ def build() -> World:
                                    "verification_state": VerificationState.LAPSED}])
     db.session.commit()
 
+    past_visit = seen_before(pat, mei, now=now + timedelta(days=29))
+    past_visit.status = AppointmentStatus.CONFIRMED
+    attended_visit = seen_before(pat, mei, now=now + timedelta(days=20))
+    db.session.commit()
+
     tokens: list[str] = []
     accounts.request_email_change(pat, PASSWORD, "pat.new@example.com", lambda token: tokens.append(token) or token)
     return World(
         practitioner_id=mei.id, clinic_id=clinic.id, spare_clinic_id=oakland.id,
         verified_licence_id=mei.licences[0].id, requested_id=requested.id, confirmed_id=confirmed.id,
         pending_licence_id=pending.id, pending_practitioner_id=ann.id, expiring_practitioner_id=eli.id,
-        slot_day=slot_day, taken_start=iso_utc(starts[1]), reset_token=accounts.reset_token(pat), email_token=tokens[0])
+        slot_day=slot_day, taken_start=iso_utc(starts[1]), reset_token=accounts.reset_token(pat), email_token=tokens[0],
+        past_visit_id=past_visit.id, attended_visit_id=attended_visit.id)

@@ -13,7 +13,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.browser import a11y_world
+from tests.browser import a11y_safety_pages, a11y_world
+from tests.browser.a11y_course_pages import courses
 from tests.browser.a11y_pages import Walk, log_in, patient, visitor
 from tests.browser.a11y_staff_pages import admin, practitioner
 from tests.browser.a11y_support import (AxeAudit, TemplateLog, axe_violations, error_link_problems, page_templates,
@@ -33,7 +34,9 @@ def test_every_page_template_passes_axe_in_every_state(live_server, browser):
     with live_server.app.app_context():
         world = a11y_world.build()
     walks = [lambda w: visitor(w, world, live_server.app), lambda w: patient(w, world),
-             lambda w: practitioner(w, world), lambda w: admin(w, world)]
+             lambda w: practitioner(w, world), lambda w: admin(w, world),
+             lambda w: a11y_safety_pages.patient(w, world), lambda w: a11y_safety_pages.practitioner(w, world),
+             lambda w: a11y_safety_pages.admin(w, world), lambda w: courses(w, world)]
     with TemplateLog(live_server.app) as log:
         audit = AxeAudit(log)
         for walk in walks:  # one browser context (one login) per role

@@ -187,7 +187,8 @@ def request_email_change(user: User, password: str, new_email: str, link_for) ->
     if find_by_email(new_email) is not None:
         mail.queue_email(new_email, "Someone tried to use this address on Meridian", "email_change_taken")
     else:
-        token = _serializer(_EMAIL_CHANGE_SALT).dumps({"u": user.id, "o": user.email, "n": new_email})
+        token = _serializer(_EMAIL_CHANGE_SALT).dumps(
+            {"u": user.id, "o": user.email, "n": new_email, "v": user.email_version})
         hours = current_app.config["EMAIL_CHANGE_MAX_AGE_SECONDS"] // 3600
         mail.queue_email(new_email, "Confirm your new Meridian email address", "email_change_confirm",
                          user=user, link=link_for(token), hours=hours)
@@ -203,6 +204,8 @@ def pending_email_change(token: str, user: User) -> EmailChange | None:
         return None
     if not isinstance(data, dict) or data.get("u") != user.id or data.get("o") != user.email:
         return None
+    if data.get("v") != user.email_version:  # used, or issued before a later change
+        return None
     if not isinstance(data.get("n"), str):
         return None
     return EmailChange(user, data["n"])
@@ -211,6 +214,7 @@ def pending_email_change(token: str, user: User) -> EmailChange | None:
 def confirm_email_change(change: EmailChange) -> None:
     user, old = change.user, change.user.email
     user.email = change.new_email
+    user.email_version = (user.email_version or 1) + 1
     mail.queue_email(old, "Your Meridian email address was changed", "email_changed",
                      user=user, new_email=change.new_email)
     try:

@@ -9,7 +9,7 @@ confirmed, METHOD:CANCEL once it has ended, so an imported event follows every c
 """
 from __future__ import annotations
 
-from directory.models import Appointment, User
+from directory.models import Appointment, AppointmentStatus, User
 from directory.services.booking.calendar_files import (KIND_LABELS, clinic_location, clock, first_name, ics_attachment,
                                                local, short_day)
 from directory.services.booking.calendar_files import when as local_when
@@ -80,40 +80,82 @@ def confirmed(appointment: Appointment) -> None:
           subject=f"You confirmed {first_name(appointment.patient.name)}, {short_time(appointment)}")
 
 
+def _kept_when(request: Appointment) -> str | None:
+    """For a move that did not happen: when the confirmed visit the patient keeps is."""
+    original = request.replaces
+    return when(original) if original is not None and original.status is AppointmentStatus.CONFIRMED else None
+
+
 def declined(appointment: Appointment) -> None:
-    has_message = bool(appointment.decline_message)
+    has_message, kept_when = bool(appointment.decline_message), _kept_when(appointment)
     _send(appointment, to_patient=True, template="appointment_declined", has_message=has_message,
-          subject=f"{appointment.practitioner.display_name} cannot see you at {short_time(appointment)}")
+          times_link=external_url("practitioners.profile", practitioner_id=appointment.practitioner_id,
+                                  kind=appointment.kind.value),
+          kept_when=kept_when,
+          subject=(f"{appointment.practitioner.display_name} cannot move you to {short_time(appointment)}: "
+                   "your confirmed visit stands" if kept_when else
+                   f"{appointment.practitioner.display_name} cannot see you at {short_time(appointment)}"))
     _send(appointment, to_patient=False, template="appointment_declined", has_message=has_message,
+          kept_when=kept_when,
           subject=f"You declined {first_name(appointment.patient.name)}'s request for {short_time(appointment)}")
 
 
-def cancelled(appointment: Appointment, *, by_patient: bool) -> None:
-    has_reason = bool(appointment.cancel_reason)
+def cancelled(appointment: Appointment, *, by_patient: bool, withdrawn: Appointment | None = None) -> None:
+    """``withdrawn``: the move that was waiting to replace this visit, cancelled with it."""
+    has_reason, kept_when = bool(appointment.cancel_reason), _kept_when(appointment)
+    extra = {"kept_when": kept_when, "withdrawn_when": when(withdrawn) if withdrawn is not None else None}
     whom = {True: f"acupuncture with {appointment.practitioner.display_name}",
             False: first_name(appointment.patient.name)}
     for to_patient in (True, False):
         _send(appointment, to_patient=to_patient, template="appointment_cancelled",
-              by_patient=by_patient, has_reason=has_reason,
+              by_patient=by_patient, has_reason=has_reason, **extra,
               subject=f"Cancelled: {whom[to_patient]}, {short_time(appointment)}")
 
 
 def expired(appointment: Appointment) -> None:
-    _send(appointment, to_patient=True, template="appointment_expired",
-          subject=f"Your request to {appointment.practitioner.display_name} expired")
-    _send(appointment, to_patient=False, template="appointment_expired",
+    kept_when = _kept_when(appointment)
+    _send(appointment, to_patient=True, template="appointment_expired", kept_when=kept_when,
+          subject=(f"Your request to move to {short_time(appointment)} expired: your confirmed visit stands"
+                   if kept_when else f"Your request to {appointment.practitioner.display_name} expired"))
+    _send(appointment, to_patient=False, template="appointment_expired", kept_when=kept_when,
           subject=f"Request for {short_time(appointment)} expired without an answer")
 
 
-def rescheduled(old: Appointment, new: Appointment) -> None:
+def rescheduled(old: Appointment, new: Appointment, kept: Appointment | None = None) -> None:
+    """An unconfirmed request moved; ``kept``: the confirmed visit it would replace, still booked."""
     for to_patient in (True, False):
         _send(new, to_patient=to_patient, template="appointment_rescheduled", old_when=when(old),
+              kept_when=when(kept) if kept is not None else None, hold_until=_hold_text(new),
               extra_attachments=(ics_attachment(old, for_practitioner=not to_patient),),
               subject=(f"You asked to move your appointment to {short_time(new)}" if to_patient else
                        f"{first_name(new.patient.name)} asks to move to {short_time(new)}"))
 
 
+def move_requested(original: Appointment, new: Appointment) -> None:
+    """The patient asked to move a confirmed visit: it stands until the new time is confirmed."""
+    for to_patient in (True, False):
+        _send(new, to_patient=to_patient, template="appointment_move_requested", kept_when=when(original),
+              hold_until=_hold_text(new),
+              subject=(f"Your visit on {short_time(original)} stands until the move to {short_time(new)} "
+                       "is confirmed" if to_patient else
+                       f"{first_name(new.patient.name)} asks to move {short_time(original)} to {short_time(new)}"))
+
+
+def moved(original: Appointment, new: Appointment) -> None:
+    """The practitioner confirmed the new time; the original visit was released with it."""
+    for to_patient in (True, False):
+        _send(new, to_patient=to_patient, template="appointment_moved", old_when=when(original),
+              extra_attachments=(ics_attachment(original, for_practitioner=not to_patient),),
+              subject=(f"Moved and confirmed: acupuncture with {new.practitioner.display_name}, "
+                       f"{short_time(new)}" if to_patient else
+                       f"You confirmed {first_name(new.patient.name)}'s move to {short_time(new)}"))
+
+
 def reminder(appointment: Appointment) -> None:
-    _send(appointment, to_patient=True, template="appointment_reminder",
+    # A course session invites its check-in (the answers stay in Meridian, never in the email).
+    checkin = (external_url("courses.check_in", appointment_id=appointment.id)
+               if appointment.course_id is not None else None)
+    _send(appointment, to_patient=True, template="appointment_reminder", checkin_link=checkin,
+          session=appointment.course_session,
           subject=f"Reminder: acupuncture with {appointment.practitioner.display_name}, "
                   f"{short_time(appointment)}")

@@ -5,16 +5,19 @@ appointment's practitioner may read (admins included: no)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentStatus, Practitioner, User
 from directory.models._types import as_utc
 from directory.services import audit
+from directory.services.booking import attendance
 from directory.services.booking.transactions import now_utc as _now
 from directory.services.search.profiles import MAX_ID
 
@@ -54,11 +57,12 @@ def patient_deadline(appointment: Appointment) -> datetime | None:
 
 
 def shown_status(appointment: Appointment, now: datetime | None = None) -> AppointmentStatus:
-    """A request whose hold has lapsed is expired, even before the expiry job has run."""
+    """A request whose hold has lapsed is expired, even before the expiry job has run; a
+    confirmed visit nobody marked is completed 48 hours after its end (attendance.outcome)."""
     if (appointment.status is AppointmentStatus.REQUESTED and appointment.hold_expires_at is not None
             and as_utc(appointment.hold_expires_at) <= _now(now)):
         return AppointmentStatus.EXPIRED
-    return appointment.status
+    return attendance.outcome(appointment, now) or appointment.status
 
 
 def patient_may_change(appointment: Appointment, now: datetime | None = None) -> bool:
@@ -162,3 +166,45 @@ def upcoming(practitioner: Practitioner, now: datetime | None = None) -> list[Ap
     return _listing(Appointment.practitioner_id == practitioner.id,
                     Appointment.status == AppointmentStatus.CONFIRMED, Appointment.ends_at > now,
                     order=(Appointment.starts_at, Appointment.id), load=(Appointment.patient,))
+
+
+def count_waiting(practitioner_user: User, now: datetime | None = None) -> int:
+    """How many requests wait for this practitioner's answer (the inbox's length), in one
+    query: it runs on every page a practitioner opens, for the count in the navigation."""
+    return db.session.scalar(
+        select(func.count(Appointment.id)).join(Practitioner, Appointment.practitioner_id == Practitioner.id)
+        .where(Practitioner.user_id == practitioner_user.id, *_shown_as(AppointmentStatus.REQUESTED, now))) or 0
+
+
+@dataclass(frozen=True)
+class Agenda:
+    waiting: list[Appointment]   # requests to answer, the one that lapses first first
+    today: list[Appointment]     # visits on the clinic's local today, earliest first
+    week: list[Appointment]      # confirmed visits on the six local days after that
+
+
+AGENDA_DAYS = 7
+_TODAY_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+
+
+def agenda(practitioner: Practitioner, now: datetime | None = None) -> Agenda:
+    """What the practitioner's overview shows. Days are each clinic's own: a visit belongs to
+    "today" when it starts on today's date in its clinic's zone."""
+    now = _now(now)
+    never = datetime.max.replace(tzinfo=timezone.utc)
+    waiting = sorted(inbox(practitioner, now),
+                     key=lambda a: (as_utc(a.hold_expires_at) if a.hold_expires_at else never, a.id))
+    # A day either side covers every zone's local days; the exact cut is made per clinic below.
+    near = _listing(Appointment.practitioner_id == practitioner.id, Appointment.status.in_(_TODAY_STATUSES),
+                    Appointment.starts_at >= now - timedelta(days=1),
+                    Appointment.starts_at < now + timedelta(days=AGENDA_DAYS + 1),
+                    order=(Appointment.starts_at, Appointment.id), load=(Appointment.patient,))
+    today, week = [], []
+    for appointment in near:
+        zone = ZoneInfo(appointment.clinic.timezone)
+        offset = (as_utc(appointment.starts_at).astimezone(zone).date() - now.astimezone(zone).date()).days
+        if offset == 0:
+            today.append(appointment)
+        elif 0 < offset < AGENDA_DAYS and appointment.status is AppointmentStatus.CONFIRMED:
+            week.append(appointment)
+    return Agenda(waiting=waiting, today=today, week=week)

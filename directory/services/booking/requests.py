@@ -1,5 +1,6 @@
-"""Appointment requests and what happens to them: request, confirm, decline, cancel,
-reschedule (expiry and reminders: booking_jobs); and who may read an intake.
+"""Appointment requests and what happens to them: request, confirm, decline, cancel
+(rescheduling: reschedule; a move waiting beside a confirmed visit: replacement;
+expiry and reminders: jobs); and who may read an intake.
 
 No double booking: every change runs in booking_transactions.write_transaction (BEGIN
 IMMEDIATE on SQLite, the exclusion constraint and a practitioner row lock on PostgreSQL) and
@@ -23,6 +24,7 @@ from directory.models import (ACTIVE_STATUSES, Appointment, AppointmentKind, App
 from directory.models._types import as_utc
 from directory.services import audit
 from directory.services.booking import mail as booking_mail
+from directory.services.booking import replacement as booking_replacement
 from directory.services.booking import scheduling
 from directory.services.booking.transactions import now_utc as _now
 from directory.services.booking.jobs import expire_stale
@@ -112,9 +114,12 @@ def _is_overlap(error: IntegrityError) -> bool:
     return getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION
 
 
-def _hold_until(practitioner: Practitioner, start: datetime, now: datetime) -> datetime:
-    return min(now + timedelta(hours=current_app.config["HOLD_HOURS"]),
+def _hold_until(practitioner: Practitioner, start: datetime, now: datetime,
+                replaces: Appointment | None = None) -> datetime:
+    hold = min(now + timedelta(hours=current_app.config["HOLD_HOURS"]),
                start - timedelta(hours=practitioner.min_notice_hours or 0))
+    # A move is answered before the visit it would replace begins, or the patient keeps that visit.
+    return hold if replaces is None else min(hold, as_utc(replaces.starts_at))
 
 
 def _facts(appointment: Appointment) -> dict:
@@ -132,23 +137,28 @@ def _kind(kind) -> AppointmentKind:
 
 def _clinic(practitioner: Practitioner, clinic_id: int) -> Clinic:
     clinic = db.session.get(Clinic, clinic_id)
-    if clinic is None or clinic.practitioner_id != practitioner.id:
+    if clinic is None or clinic.practitioner_id != practitioner.id or clinic.archived_at is not None:
         raise InvalidSlot("That clinic is not one of this practitioner's.")
     return clinic
 
 
 def _new_appointment(*, practitioner: Practitioner, clinic: Clinic, patient: User, start: datetime,
                      kind: AppointmentKind, intake: dict, now: datetime,
-                     rescheduled_from_id: int | None = None) -> Appointment:
+                     rescheduled_from_id: int | None = None, replaces: Appointment | None = None,
+                     course_id: int | None = None, course_session: int | None = None) -> Appointment:
     end = scheduling.slot_end(practitioner, start, kind)
     appointment = Appointment(
         practitioner=practitioner, clinic=clinic, patient=patient, starts_at=start, ends_at=end, kind=kind,
-        status=AppointmentStatus.REQUESTED, intake=intake, hold_expires_at=_hold_until(practitioner, start, now),
-        rescheduled_from_id=rescheduled_from_id, created_at=now, updated_at=now)
+        status=AppointmentStatus.REQUESTED, intake=intake,
+        hold_expires_at=_hold_until(practitioner, start, now, replaces),
+        rescheduled_from_id=rescheduled_from_id, replaces_id=replaces.id if replaces is not None else None,
+        course_id=course_id, course_session=course_session,
+        created_at=now, updated_at=now)
     db.session.add(appointment)
     db.session.flush()
     audit.record("appointment.requested", "appointment", appointment.id, actor=patient,
-                 after={**_facts(appointment), "rescheduled_from_id": rescheduled_from_id})
+                 after={**_facts(appointment), "rescheduled_from_id": rescheduled_from_id,
+                        "replaces_id": appointment.replaces_id})
     return appointment
 
 
@@ -229,7 +239,14 @@ def confirm(appointment: Appointment, *, practitioner_user: User, now: datetime 
             raise BookingError(_not_waiting(appointment))
         audit.record("appointment.confirmed", "appointment", appointment.id, actor=practitioner_user,
                      before={"status": AppointmentStatus.REQUESTED}, after=_facts(appointment))
-        booking_mail.confirmed(appointment)
+        if appointment.replaces_id is None:
+            booking_mail.confirmed(appointment)
+            return
+        # A move: the visit it replaces is released in this same transaction, or nothing happens.
+        try:
+            booking_replacement.release_replaced(appointment, actor=practitioner_user, now=now)
+        except booking_replacement.OriginalGone as gone:
+            raise BookingError(gone.message) from None
 
 
 def _message(text: str | None, what: str, max_length: int) -> str | None:
@@ -284,48 +301,6 @@ def cancel(appointment: Appointment, *, by: User, reason: str = "", now: datetim
             raise BookingError(f"This appointment is already {_status(appointment)}.")
         audit.record("appointment.cancelled", "appointment", appointment.id, actor=by,
                      before={"status": before}, after={"status": AppointmentStatus.CANCELLED})
-        booking_mail.cancelled(appointment, by_patient=by_patient)
-
-
-def reschedule(appointment: Appointment, *, patient: User, new_start: datetime, clinic_id: int | None = None,
-               now: datetime | None = None) -> Appointment:
-    """Move to a new slot: a new REQUESTED appointment (rescheduled_from_id) and the old one
-    cancelled, in one transaction, so a taken slot leaves the old appointment as it was."""
-    now = _now(now)
-    new_start = valid_start(new_start, now)
-    if patient.id != appointment.patient_id:
-        raise PermissionError("Only the patient can move this appointment.")
-    practitioner = appointment.practitioner
-    clinic = _clinic(practitioner, clinic_id or appointment.clinic_id)
-    kind = appointment.kind
-    try:
-        with write_transaction(practitioner.id):
-            old = appointment
-            _check_patient_change(old, now, "reschedule")
-            if as_utc(old.starts_at) == new_start and old.clinic_id == clinic.id:
-                raise BookingError("That is the time you already have.")
-            expire_stale(now, practitioner_id=practitioner.id)
-            end = scheduling.slot_end(practitioner, new_start, kind)
-            _check_slot(practitioner, clinic.id, new_start, end, kind, now, ignore_id=old.id)
-            was, intake = old.status, old.intake
-            released = {"status": AppointmentStatus.CANCELLED, "cancel_reason": "Moved to another time.",
-                        "cancelled_by_id": patient.id, "updated_at": now}
-            # The new slot is claimed first; only when it overlaps the old one must the old be
-            # released first, or the exclusion constraint would refuse the patient's own overlap.
-            overlaps_old = new_start < as_utc(old.ends_at) and end > as_utc(old.starts_at)
-            if overlaps_old and not _swap(old, ACTIVE_STATUSES, released):
-                raise BookingError(f"This appointment is already {_status(old)}.")
-            new = _new_appointment(practitioner=practitioner, clinic=clinic, patient=patient, start=new_start,
-                                   kind=kind, intake=intake, now=now, rescheduled_from_id=old.id)
-            if not overlaps_old and not _swap(old, ACTIVE_STATUSES, released):
-                raise BookingError(f"This appointment is already {_status(old)}.")
-            audit.record("appointment.rescheduled", "appointment", old.id, actor=patient, before={"status": was},
-                         after={"status": AppointmentStatus.CANCELLED, "rescheduled_to_id": new.id})
-            booking_mail.rescheduled(old, new)
-    except _Taken:
-        raise SlotTaken(_fresh_slots(practitioner, clinic, kind, new_start, now)) from None
-    except IntegrityError as error:
-        if not _is_overlap(error):
-            raise
-        raise SlotTaken(_fresh_slots(practitioner, clinic, kind, new_start, now)) from None
-    return new
+        # A move waiting to replace this visit has nothing left to replace.
+        withdrawn = booking_replacement.withdraw_waiting(appointment, by=by, now=now)
+        booking_mail.cancelled(appointment, by_patient=by_patient, withdrawn=withdrawn)

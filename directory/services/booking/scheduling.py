@@ -195,7 +195,7 @@ def _rules(practitioner_id: int, clinic_id: int | None) -> dict[int, tuple[ZoneI
     query = (select(AvailabilityRule.clinic_id, Clinic.timezone, AvailabilityRule.weekday,
                     AvailabilityRule.start_time, AvailabilityRule.end_time)
              .join(Clinic, Clinic.id == AvailabilityRule.clinic_id)
-             .where(Clinic.practitioner_id == practitioner_id)
+             .where(Clinic.practitioner_id == practitioner_id, Clinic.archived_at.is_(None))
              .order_by(AvailabilityRule.clinic_id, AvailabilityRule.weekday, AvailabilityRule.start_time))
     if clinic_id is not None:
         query = query.where(AvailabilityRule.clinic_id == clinic_id)

@@ -20,7 +20,7 @@ from directory.data.vocabulary import (
     LANGUAGES,
     TECHNIQUES,
 )
-from directory.models import BoardStatus, ListingState, Role, VerificationState
+from directory.models import ListingState, Role, VerificationState
 from directory.models.licence import normalise_number
 from directory.services.demo.places import Geography, Weighted, Zip
 from directory.services.slugs import slugify
@@ -285,8 +285,7 @@ class DemoGenerator:
         return {
             "country": "US", "jurisdiction": jurisdiction, "title": title, "number": number,
             "number_normalized": key[1], "issued_on": issued, "expires_on": expires,
-            "board_status": (rng.choice((BoardStatus.EXPIRED, BoardStatus.EXPIRED, BoardStatus.DELINQUENT))
-                             if expired else BoardStatus.ACTIVE),
+            # No board status: no board has reported on made-up licences.
             "verification_state": verification,
             "verified_by_id": self.admin_id if verified else None,
             "verified_at": datetime.combine(verified_on, self.now.timetz()) if verified else None,

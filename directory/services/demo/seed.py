@@ -18,12 +18,14 @@ import zipcodes
 from sqlalchemy import func, insert, select, text
 
 from directory.extensions import db
-from directory.models import (AvailabilityRule, BoardStatus, Clinic, Licence, ListingState,
+from directory.models import (AvailabilityRule, Clinic, Licence, ListingState,
                               Practitioner, Role, SearchEntry, User, VerificationState)
 from directory.models.search import reindex
 from directory.models.search_generation import mark_search_changed
+from directory.services.courses.demo import ensure_demo_course
 from directory.services.demo.generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
                                                npi_check_digit)
+from directory.services.demo import visits
 from directory.services.demo.places import geography
 from directory.services.accounts.passwords import hash_password
 
@@ -76,6 +78,8 @@ def seed(count: int, seed: int, *, today: date | None = None, batch_size: int = 
     started = time.perf_counter()
     today = today or date.today()
     accounts, admin_id = ensure_demo_accounts(today)
+    users = _demo_users()
+    visits.ensure(users["patient"], users["practitioner"], DEMO_PASSWORD)
     generator = DemoGenerator(random.Random(seed), today, admin_id, _taken(), geography())
     ids = _next_ids()
     first_id = ids.practitioner
@@ -123,6 +127,8 @@ def ensure_demo_accounts(today: date) -> tuple[list[DemoAccount], int]:
     admin, user = users["admin"], users["practitioner"]
     if user.practitioner is None and user.role is Role.PRACTITIONER:
         _demo_practitioner(user, admin, today)
+    if user.practitioner is not None and users["patient"].role is Role.PATIENT:
+        ensure_demo_course(users["patient"], user.practitioner, today)
     db.session.commit()
     return accounts, admin.id
 
@@ -155,7 +161,7 @@ def _demo_practitioner(user: User, admin: User, today: date) -> None:
     practitioner.licences.append(Licence(
         country="US", jurisdiction="US-CA", title="L.Ac.", number="AC 14873",
         issued_on=today - timedelta(days=13 * 365), expires_on=today + timedelta(days=540),
-        board_status=BoardStatus.ACTIVE, verification_state=VerificationState.VERIFIED,
+        verification_state=VerificationState.VERIFIED,
         verified_by_id=admin.id, verified_at=datetime.now(timezone.utc) - timedelta(days=30)))
     db.session.add(practitioner)
     db.session.flush()

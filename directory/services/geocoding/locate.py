@@ -17,11 +17,11 @@ from geopy.location import Location
 from directory.services.geocoding.network import network_place
 from directory.services.geocoding.offline import (COUNTRY_SUFFIX_RE, ZIP_RE, OfflineGeocoder, city_location,
                                                  lookup, parse_city_state, zip_location)
-from directory.services.geocoding.places import ACCEPTED_FORMS, LocationNotFound, Place, echo, normalise
+from directory.services.geocoding.places import ACCEPTED_FORMS, COVERAGE, LocationNotFound, Place, echo, normalise
 from directory.services.geocoding.zip_index import find_city, state_code
 
-__all__ = ["ACCEPTED_FORMS", "LocationNotFound", "OfflineGeocoder", "Place", "locate", "locate_address",
-           "normalise"]
+__all__ = ["ACCEPTED_FORMS", "LocationNotFound", "OfflineGeocoder", "Place", "coverage", "locate",
+           "locate_address", "normalise", "searched_countries"]
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +48,34 @@ def _trailing_zip(value: str) -> Place | None:
     return replace(place, label=f"ZIP {place.postal_code} ({place.city}, {place.region})")
 
 
-def _trailing_city_hint(value: str) -> str:
+def _trailing_city(value: str) -> str | None:
+    """For "1600 Amphitheatre Pkwy, Mountain View, CA": "Mountain View, CA", when it is found."""
     parts = [p.strip() for p in COUNTRY_SUFFIX_RE.sub("", value).split(",")]
     if len(parts) < 3:
-        return ""
+        return None
     try:
         location = parse_city_state(f"{parts[-2]}, {parts[-1]}")
     except LocationNotFound:
-        return ""
-    return f' Try "{location.address}" or its ZIP code.' if location else ""
+        return None
+    return location.address if location else None
 
 
 def _unrecognised(value: str) -> LocationNotFound:
-    return LocationNotFound(
-        f'Could not find "{echo(value)}". Street addresses need a network geocoder, which is '
-        f"not enabled here; enter {ACCEPTED_FORMS}.{_trailing_city_hint(value)}")
+    city = _trailing_city(value)
+    if city or (value[:1].isdigit() and any(c.isalpha() for c in value)):
+        hint = f' Try "{city}" or its ZIP code.' if city else ""
+        return LocationNotFound(f"Search by street address is not available here: enter {ACCEPTED_FORMS}.{hint}",
+                                suggestions=(city,) if city else ())
+    return LocationNotFound(f'"{echo(value)}" was not found. Enter {ACCEPTED_FORMS}. {COVERAGE[("US",)]}')
+
+
+def searched_countries() -> tuple[str, ...]:
+    """Where search can find a place: clinics elsewhere would never be found."""
+    return ("US", "CA") if _network_enabled() else ("US",)
+
+
+def coverage() -> str:
+    return COVERAGE[searched_countries()]
 
 
 def _network_enabled() -> bool:

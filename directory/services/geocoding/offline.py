@@ -9,15 +9,23 @@ from geopy.exc import GeocoderQueryError
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 
-from directory.services.geocoding.places import ACCEPTED_FORMS, LocationNotFound, echo, normalise
-from directory.services.geocoding.zip_index import (STATES, City, find_city, find_zip, nearest_zip, state_code,
-                                          states_with_city)
+from directory.data.places import CANADIAN_PROVINCES, CITY_NICKNAMES
+from directory.services.geocoding.places import ACCEPTED_FORMS, COVERAGE, LocationNotFound, echo, normalise
+from directory.services.geocoding.zip_index import (STATES, City, find_city, find_zip, largest_city,
+                                                    nearest_zip, similar_cities, state_code, states_with_city)
 
 ZIP_RE = re.compile(r"([0-9]{5})(?:\s*-?\s*([0-9]{4}))?")
 COUNTRY_SUFFIX_RE = re.compile(r"(?<=\S)\s*,?\s+(?:usa|us|united states(?: of america)?)$", re.I)
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _COORDINATES_RE = re.compile(rf"({_NUMBER})\s*,\s*({_NUMBER})")
 _CITY_STATE_ZIP_RE = re.compile(r"(.*?)[\s,]+([0-9]{5}(?:\s*-?\s*[0-9]{4})?)")
+# Letters typed for the digits they look like: "1001O" is 10010.
+_LOOKALIKES = str.maketrans("OoIilSsB", "00111558")
+_ZIP_LOOKALIKE_RE = re.compile(r"[0-9OoIilSsB]{5}")
+_WRONG_LENGTH_ZIP_RE = re.compile(r"[0-9]{3,4}|[0-9]{6,8}")
+_CANADIAN_POSTAL_RE = re.compile(r"[A-Za-z][0-9][A-Za-z](?:\s?[0-9][A-Za-z][0-9])?")
+_CANADA_WORDS = {"canada", *(code.lower() for code in CANADIAN_PROVINCES),
+                 *(name.lower() for name in CANADIAN_PROVINCES.values())}
 
 
 def zip_location(code: str) -> Location:
@@ -94,24 +102,84 @@ def _parse_city_state_zip(value: str) -> Location | None:
     return location
 
 
+def _did_you_mean(places: list[str]) -> str:
+    return "Did you mean " + " or ".join(places) + "?"
+
+
+def _nickname(name: str) -> str | None:
+    return CITY_NICKNAMES.get(" ".join(name.casefold().replace(".", "").split()))
+
+
+def _close_to(name: str, state: str | None) -> list[str]:
+    """Places the person may have meant by ``name``: a nickname's city, or a near spelling."""
+    nickname = _nickname(name)
+    if nickname:
+        return [nickname]
+    return [f"{city}, {where}" for city, where in similar_cities(name, state)]
+
+
+def _city_alone(value: str) -> Location | None:
+    """A city without its state: found when one state has it, else the choices or near spellings."""
+    states = states_with_city(value)
+    nickname = _nickname(value)
+    if len(states) == 1 and not nickname:
+        return city_location(find_city(value, states[0]))
+    if len(states) > 1:
+        choices = tuple(f"{find_city(value, state).name}, {state}" for state in states[:8])
+        raise LocationNotFound(f'There is a "{echo(value)}" in {len(states)} states: add the state, e.g. '
+                               f'"{choices[0]}".', retry_online=True, suggestions=choices)
+    if not nickname and (code := state_code(value)):
+        example = f"{largest_city(code)}, {code}"
+        raise LocationNotFound(f'{STATES[code]} is a whole state: enter a ZIP code or a city in it, e.g. '
+                               f'"{example}".', suggestions=(example,))
+    close = _close_to(value, None)
+    if close:
+        raise LocationNotFound(f'No US city called "{echo(value)}" was found. {_did_you_mean(close)}',
+                               retry_online=True, suggestions=tuple(close))
+    return None
+
+
 def parse_city_state(value: str) -> Location | None:
     splits = [(city, state) for city, state in _state_splits(value) if _cityish(city)]
     if not splits:
-        if _cityish(value) and (states := states_with_city(value)):
-            listed = ", ".join(states[:8]) + (", ..." if len(states) > 8 else "")
-            example = f"{find_city(value, states[0]).name}, {states[0]}"
-            raise LocationNotFound(f'Add the state to "{echo(value)}" (there is one in {listed}), '
-                                   f'e.g. "{example}".', retry_online=True)
-        return None
+        return _city_alone(value) if _cityish(value) else None
     found = {city for name, state in splits if (city := find_city(name, state))}
     if len(found) > 1:
         raise LocationNotFound(f'"{echo(value)}" could mean more than one place; write it as '
                                '"City, ST", with a comma.', retry_online=True)
     if not found:
         name, state = splits[0]
-        raise LocationNotFound(f'No city called "{echo(name)}" was found in {STATES[state]}. Check '
-                               f'the spelling, or enter {ACCEPTED_FORMS}.', retry_online=True)
+        close = _close_to(name, state)
+        hint = _did_you_mean(close) if close else f"Check the spelling, or enter {ACCEPTED_FORMS}."
+        raise LocationNotFound(f'No city called "{echo(name)}" was found in {STATES[state]}. {hint}',
+                               retry_online=True, suggestions=tuple(close))
     return city_location(found.pop())
+
+
+def _mistyped_zip(value: str) -> None:
+    """Raises, with the likely ZIP code when there is one, for what looks like a mistyped one."""
+    if _ZIP_LOOKALIKE_RE.fullmatch(value) and sum(c.isdigit() for c in value) >= 3:
+        code = value.translate(_LOOKALIKES)
+        z = find_zip(code)
+        likely = z is not None and z.located
+        hint = f" Did you mean {code} ({z.city}, {z.state})?" if likely else " Check the number."
+        raise LocationNotFound(f'"{value}" has letters in it, but ZIP codes are five digits.{hint}',
+                               suggestions=(code,) if likely else ())
+    if _WRONG_LENGTH_ZIP_RE.fullmatch(value):
+        # A spreadsheet drops the leading zero of New England's and New Jersey's ZIP codes.
+        z = find_zip("0" + value) if len(value) == 4 else None
+        if z is not None and z.located:
+            raise LocationNotFound(f'ZIP codes have five digits; "{value}" has {len(value)}. Did you mean '
+                                   f'{z.code} ({z.city}, {z.state})?', suggestions=(z.code,))
+        raise LocationNotFound(f'ZIP codes have five digits; "{value}" has {len(value)}. Check the number.')
+
+
+def _in_canada(value: str) -> None:
+    words = value.replace(",", " ").casefold().split()
+    named = any(" ".join(words[-n:]) in _CANADA_WORDS for n in (1, 2, 3))
+    if _CANADIAN_POSTAL_RE.fullmatch(value) or (named and (len(words) > 1 or "," in value)):
+        raise LocationNotFound(f'"{echo(value)}" looks like a place in Canada. {COVERAGE[("US",)]}',
+                               retry_online=True)
 
 
 def lookup(value: str) -> Location | None:
@@ -121,6 +189,8 @@ def lookup(value: str) -> Location | None:
         location = parse(value)
         if location is not None:
             return location
+    _mistyped_zip(value)
+    _in_canada(value)
     return None
 
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-ACCEPTED_FORMS = ('a ZIP code (94110 or 94110-1234), "City, ST" or "City, State" '
+ACCEPTED_FORMS = ('a US ZIP code (94110 or 94110-1234), "City, ST" or "City, State" '
                   '(Portland, OR), or coordinates as "lat,lon" (40.7128,-74.0060)')
+# Which places search can find: the offline data is US ZIP codes only; a network
+# geocoder also finds Canadian ones, where clinics may then be entered.
+COVERAGE = {
+    ("US",): "Search covers the United States: the 50 states, DC, Puerto Rico and the other US territories.",
+    ("US", "CA"): "Search covers the United States (with its territories) and Canada.",
+}
 MAX_QUERY_LENGTH = 300  # the cache column's size; no real place needs more
 _TOO_LONG = f"That location is too long (at most {MAX_QUERY_LENGTH} characters)."
 
@@ -15,10 +21,12 @@ _TOO_LONG = f"That location is too long (at most {MAX_QUERY_LENGTH} characters).
 class LocationNotFound(ValueError):
     """str(exc) is a message for the person who typed the location."""
 
-    def __init__(self, message: str, *, retry_online: bool = False):
+    def __init__(self, message: str, *, retry_online: bool = False, suggestions: tuple[str, ...] = ()):
         super().__init__(message)
         # True when a network geocoder might know what the offline data does not.
         self.retry_online = retry_online
+        # What the person may have meant, likeliest first: each is a location that is found.
+        self.suggestions = tuple(suggestions)
 
 
 @dataclass(frozen=True)

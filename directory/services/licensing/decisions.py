@@ -13,24 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.models import AuditEvent, Licence, ListingState, Practitioner, RosterEntry, User, VerificationState
+from directory.models import Licence, Practitioner, RosterEntry, User, VerificationState
 from directory.models._types import utcnow
+from directory.models.licence import normalise_number
 from directory.services import audit
 from directory.services.licensing import jurisdictions
 from directory.services.licensing import checks as licence_checks
 from directory.services.licensing.checks import FAIL, CheckResult, LicenceRecord
-from directory.services.licensing.expiry import (count_expiring, count_lapsed, expiring,
-                                               lapse_expired, lapsed, send_expiry_reminders)
 from directory.services.licensing.mail import licence_label, tell_practitioner
-
-__all__ = ["ChecksFailed", "DecisionError", "LicenceInput", "approve", "check_input", "count_expiring",
-           "count_lapsed", "current_checks", "expiring", "lapse_expired", "lapsed", "pending_queue", "recheck",
-           "reinstate", "reject", "request_changes", "send_expiry_reminders", "submit_licence", "suspend",
-           "update_licence", "withdraw_licence"]
+from directory.services.licensing import review as licence_review
 
 # What the practitioner states and an admin verifies: changing any of it needs a new review.
 VERIFIED_FIELDS = ("jurisdiction", "title", "number_normalized", "issued_on", "expires_on")
@@ -104,6 +97,8 @@ def _store_results(licence: Licence, results: list[CheckResult]) -> None:
 
 def _apply(licence: Licence, data: LicenceInput) -> None:
     jurisdiction = jurisdictions.get(data.jurisdiction)
+    if (licence.jurisdiction, licence.number_normalized) != (data.jurisdiction, normalise_number(data.number)):
+        licence_review.forget_board_status(licence)  # it was about another licence
     licence.jurisdiction = data.jurisdiction
     licence.country = jurisdiction.country if jurisdiction else data.jurisdiction.split("-")[0]
     licence.is_licence = jurisdiction.licensed if jurisdiction else True
@@ -127,6 +122,13 @@ def _resubmit(licence: Licence) -> None:
     licence.submitted_at = utcnow()
     licence.verified_by_id = licence.verified_at = None
     licence.decided_by_id = licence.decided_at = licence.decision_reason = None
+    licence.review_requested_at = None
+
+
+def _follow_roster(licence: Licence, roster: dict[str, RosterEntry] | None = None) -> None:
+    entry = (roster.get(licence.number_normalized) if roster is not None
+             else licence_checks.roster_entry_for(licence.jurisdiction, licence.number))
+    licence_review.follow_roster_status(licence, entry)
 
 
 def submit_licence(practitioner: Practitioner, data: LicenceInput, *, actor: User,
@@ -136,6 +138,7 @@ def submit_licence(practitioner: Practitioner, data: LicenceInput, *, actor: Use
     licence = Licence(practitioner_id=practitioner.id, verification_state=VerificationState.PENDING,
                       submitted_at=utcnow(), check_results=[r.as_dict() for r in results])
     _apply(licence, data)
+    _follow_roster(licence)
     practitioner.licences.append(licence)
     db.session.flush()
     audit.record("licence.submitted", "licence", licence.id, actor=actor,
@@ -150,6 +153,7 @@ def update_licence(licence: Licence, data: LicenceInput, *, actor: User, today: 
     before = _snapshot(licence)
     was = {name: getattr(licence, name) for name in VERIFIED_FIELDS}
     _apply(licence, data)
+    _follow_roster(licence)
     _store_results(licence, results)
     material = any(getattr(licence, name) != value for name, value in was.items())
     state = licence.verification_state
@@ -187,22 +191,17 @@ def recheck(licence: Licence, *, today: date | None = None,
     """Run the checks again on the licence as stored, and store the results (uncommitted)."""
     results = current_checks(licence, today=today, roster=roster)
     _store_results(licence, results)
+    _follow_roster(licence, roster)
     return results
 
 
-def pending_queue(limit: int = 100) -> list[Licence]:
-    return list(db.session.scalars(
-        select(Licence).where(Licence.verification_state == VerificationState.PENDING)
-        .options(selectinload(Licence.practitioner))
-        .order_by(Licence.submitted_at, Licence.id).limit(limit)))
-
-
 def _require_pending(licence: Licence) -> None:
-    if licence.verification_state is not VerificationState.PENDING:
+    if not licence_review.awaits_decision(licence):
         raise DecisionError(UNDECIDABLE.get(licence.verification_state, "Only a pending licence can be decided."))
 
 
 def _decide(licence: Licence, state: VerificationState, admin: User, reason: str | None) -> None:
+    licence.review_requested_at = None
     licence.verification_state = state
     licence.decided_by_id = admin.id
     licence.decided_at = utcnow()
@@ -212,6 +211,7 @@ def _decide(licence: Licence, state: VerificationState, admin: User, reason: str
 def approve(licence: Licence, *, admin: User, override_reason: str | None = None,
             today: date | None = None) -> None:
     _require_pending(licence)
+    was = licence.verification_state
     results = recheck(licence, today=today)
     failing = [r for r in results if r.result == FAIL]
     override = (override_reason or "").strip() or None
@@ -227,10 +227,10 @@ def approve(licence: Licence, *, admin: User, override_reason: str | None = None
     if failing:
         after["overridden_checks"] = [r.name for r in failing]
     audit.record("licence.approved_with_override" if failing else "licence.approved", "licence", licence.id,
-                 actor=admin, before={"verification_state": VerificationState.PENDING}, after=after,
-                 reason=override)
-    tell_practitioner(licence.practitioner, f"Your {licence_label(licence)} is verified",
-                      "licence_approved", licence=licence, listing=licence.practitioner.listing_state.value)
+                 actor=admin, before={"verification_state": was}, after=after, reason=override)
+    if was is not VerificationState.VERIFIED:  # kept after a roster review: nothing new to tell
+        tell_practitioner(licence.practitioner, f"Your {licence_label(licence)} is verified",
+                          "licence_approved", licence=licence, listing=licence.practitioner.listing_state.value)
     db.session.commit()
 
 
@@ -240,9 +240,10 @@ def _refuse(licence: Licence, *, admin: User, reason: str, state: VerificationSt
     if not reason:
         raise DecisionError("Write the reason: it is emailed to the practitioner.")
     _require_pending(licence)
+    was = licence.verification_state
     _decide(licence, state, admin, reason)
     audit.record(action, "licence", licence.id, actor=admin,
-                 before={"verification_state": VerificationState.PENDING},
+                 before={"verification_state": was},
                  after={"verification_state": state}, reason=reason)
     tell_practitioner(licence.practitioner, subject.format(label=licence_label(licence)), template,
                       licence=licence, reason=reason)
@@ -258,53 +259,3 @@ def request_changes(licence: Licence, *, admin: User, reason: str) -> None:
     _refuse(licence, admin=admin, reason=reason, state=VerificationState.NEEDS_CHANGES,
             action="licence.changes_requested", subject="Changes needed to your {label}",
             template="licence_changes_requested")
-
-
-def _required_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DecisionError("Write the reason: it is emailed to the practitioner and kept in the audit log.")
-    return reason
-
-
-def suspend(practitioner: Practitioner, *, admin: User, reason: str) -> None:
-    reason = _required_reason(reason)
-    if practitioner.listing_state is ListingState.SUSPENDED:
-        raise DecisionError("This practitioner is already suspended.")
-    before = {"listing_state": practitioner.listing_state}
-    practitioner.listing_state = ListingState.SUSPENDED
-    practitioner.suspended_at = utcnow()
-    practitioner.suspension_reason = reason
-    audit.record("practitioner.suspended", "practitioner", practitioner.id, actor=admin, before=before,
-                 after={"listing_state": ListingState.SUSPENDED}, reason=reason)
-    tell_practitioner(practitioner, "Your Meridian listing is suspended", "licence_listing_suspended",
-                      reason=reason)
-    db.session.commit()
-
-
-def _state_before_suspension(practitioner: Practitioner) -> ListingState:
-    event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "practitioner.suspended",
-                                 AuditEvent.subject_type == "practitioner",
-                                 AuditEvent.subject_id == practitioner.id)
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1))
-    previous = (event.before or {}).get("listing_state") if event is not None else None
-    # A draft that was suspended goes back to draft: reinstating must not publish it.
-    return ListingState.DRAFT if previous == ListingState.DRAFT.value else ListingState.LISTED
-
-
-def reinstate(practitioner: Practitioner, *, admin: User, reason: str) -> None:
-    reason = _required_reason(reason)
-    if practitioner.listing_state is not ListingState.SUSPENDED:
-        raise DecisionError("This practitioner is not suspended.")
-    restored = _state_before_suspension(practitioner)
-    practitioner.listing_state = restored
-    practitioner.suspended_at = None
-    practitioner.suspension_reason = None
-    audit.record("practitioner.reinstated", "practitioner", practitioner.id, actor=admin,
-                 before={"listing_state": ListingState.SUSPENDED}, after={"listing_state": restored},
-                 reason=reason)
-    tell_practitioner(practitioner, "Your Meridian listing is reinstated", "licence_listing_reinstated",
-                      reason=reason, listed=restored is ListingState.LISTED)
-    db.session.commit()
-

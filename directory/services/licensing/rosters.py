@@ -16,17 +16,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from directory.extensions import db
-from directory.models import Licence, RosterEntry, RosterImport, User
+from directory.models import Licence, RosterEntry, RosterImport, RosterImportResult, User
 from directory.models._types import utcnow
 from directory.models.licence import normalise_number
+from directory.models.roster import ENTRY_OUTCOMES, LICENCE_OUTCOMES
 from directory.services import audit
 from directory.services.licensing import jurisdictions
 from directory.services.licensing import decisions as licensing
-from directory.services.licensing.checks import PASS
+from directory.services.licensing import review as licence_review
 
 REQUIRED = ("number", "name", "status")
 # Most specific first: a file with both "License Number" and "Number" means the former.
@@ -228,15 +229,9 @@ def _latest_import(code: str) -> RosterImport | None:
 
 
 def _tally(licences: list[Licence], numbers: set[str]) -> dict[str, int]:
-    counts = {"matched": 0, "mismatched": 0, "not_found": 0}
+    counts = dict.fromkeys(LICENCE_OUTCOMES, 0)
     for licence in licences:
-        roster = [r for r in licence.check_results or [] if r.get("name") == "roster"]
-        if licence.number_normalized not in numbers:
-            counts["not_found"] += 1
-        elif all(r.get("result") == PASS for r in roster):
-            counts["matched"] += 1
-        else:
-            counts["mismatched"] += 1
+        counts[licence_review.roster_outcome(licence, numbers)] += 1
     return counts
 
 
@@ -275,7 +270,7 @@ def import_roster(data: bytes, *, jurisdiction: str, source: str, filename: str,
     db.session.flush()
     entries = {e.number_normalized: e for e in db.session.scalars(
         select(RosterEntry).where(RosterEntry.jurisdiction == code))}
-    created = updated = 0
+    by_outcome: dict[str, list[RosterEntry]] = {outcome: [] for outcome in ENTRY_OUTCOMES}
     for row in rows:
         key = normalise_number(row.number)
         values = {"number": row.number, "name": row.name, "status": row.status,
@@ -285,23 +280,35 @@ def import_roster(data: bytes, *, jurisdiction: str, source: str, filename: str,
             entries[key] = RosterEntry(jurisdiction=code, number_normalized=key, source=source,
                                        import_id=record.id, imported_at=now, **values)
             db.session.add(entries[key])
-            created += 1
+            by_outcome["created"].append(entries[key])
         elif any(getattr(entry, name) != value for name, value in values.items()):
             for name, value in {**values, "source": source, "import_id": record.id, "imported_at": now}.items():
                 setattr(entry, name, value)
-            updated += 1
+            by_outcome["updated"].append(entry)
+        else:
+            by_outcome["unchanged"].append(entry)
     db.session.flush()
 
     licences = _licences(code)
+    results = [{"import_id": record.id, "outcome": outcome, "entry_id": entry.id, "licence_id": None,
+                "message": None} for outcome, listed in by_outcome.items() for entry in listed]
     # Each re-check queries for duplicates; without this every query would first flush the
     # licences re-checked so far. One flush at the end writes them all.
     with db.session.no_autoflush:
         for licence in licences:
+            before = licence.check_results
             licensing.recheck(licence, today=today, roster=entries)
+            licence_review.follow_roster_checks(licence, before, actor=actor, now=now)
+            outcome = licence_review.roster_outcome(licence, entries)
+            results.append({"import_id": record.id, "outcome": outcome, "entry_id": None, "licence_id": licence.id,
+                            "message": licence_review.roster_problem(licence) if outcome == "mismatched" else None})
+    if results:
+        db.session.execute(insert(RosterImportResult), results)
     counts = _tally(licences, set(entries))
-    unchanged = len(rows) - created - updated
+    created, updated, unchanged = (len(by_outcome[outcome]) for outcome in ENTRY_OUTCOMES)
     record.rows, record.created, record.updated, record.unchanged = len(rows), created, updated, unchanged
-    record.report = {**counts, "mapping": mapping, "errors": _errors(errors)}
+    # "lists": this import kept its RosterImportResult rows (imports before them did not).
+    record.report = {**counts, "mapping": mapping, "errors": _errors(errors), "lists": True}
     audit.record("roster.imported", "roster_import", record.id, actor=actor, after={
         "jurisdiction": code, "source": source, "filename": record.filename, "sha256": digest,
         "rows": len(rows), "created": created, "updated": updated, "unchanged": unchanged, **counts})

@@ -101,6 +101,8 @@ def queue_email(recipient: str, subject: str, template: str, attachments: list[d
     recipient = recipient.strip()
     if "@" not in recipient or len(recipient) > 254 or any(c in recipient for c in "\r\n"):
         raise ValueError("not a deliverable email address")
+    # MAIL_FROM is a no-reply address: emails point people at the support mailbox instead.
+    context.setdefault("support_email", current_app.config["SUPPORT_EMAIL"])
     body = render_template(f"mail/{template}.txt", **context)
     now = utcnow()
     message = OutboxMessage(

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
 
 from directory.data.places import CANADIAN_PROVINCES, US_STATES
 from directory.extensions import db
 from directory.models import ACTIVE_STATUSES, Appointment, Clinic, ListingState, Practitioner
 from directory.models._types import utcnow
+from directory.services import audit
 from directory.services.geocoding import locate as geocoding
 from directory.services.search import listing_status
 from directory.services.booking.transactions import write_transaction
@@ -51,6 +53,14 @@ class ClinicError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class ClinicInUse(ClinicError):
+    """A change that would move or remove visits patients still expect; ``appointments`` lists them."""
+
+    def __init__(self, message: str, appointments: list[Appointment]):
+        super().__init__(message)
+        self.appointments = appointments
 
 
 class ListingRefused(ValueError):
@@ -122,6 +132,10 @@ def locate(details: ClinicDetails) -> geocoding.Place:
     if details.country == "US" and details.region in US_STATES:
         _check_us_zip(details.region, details.postal_code)
     elif details.country == "CA" and details.region in CANADIAN_PROVINCES:
+        if "CA" not in geocoding.searched_countries():
+            # Patients could never find it: search has no Canadian places without a network geocoder.
+            raise ClinicError("Patients can search only for places in the United States here, so they "
+                              "could not find a clinic in Canada. Choose a US state.", "region")
         if not CA_POSTAL_RE.fullmatch(details.postal_code):
             raise ClinicError("Enter a postal code like K1A 0B1.", "postal_code")
     else:
@@ -136,51 +150,80 @@ def locate(details: ClinicDetails) -> geocoding.Place:
     return replace(place, timezone=timezone)
 
 
+def _in_use(clinic: Clinic, doing: str) -> ClinicInUse:
+    visits = open_appointments(clinic)
+    one = len(visits) == 1
+    return ClinicInUse(
+        f"{clinic.label} has {len(visits)} upcoming appointment{'' if one else 's'} requested or confirmed, "
+        f"booked at this address and time zone. Decline or cancel {'it' if one else 'them'} (the patient is "
+        f"emailed each time) before {doing}; the name and phone can be changed meanwhile.", visits)
+
+
 def save_clinic(practitioner: Practitioner, details: ClinicDetails,
                 clinic: Clinic | None = None) -> SavedClinic:
     """Create or update a clinic, geocoding it when its address is new or changed.
 
-    Raises ClinicError and changes nothing when the address cannot be located."""
-    if clinic is not None and clinic.practitioner_id != practitioner.id:
-        raise ValueError("clinic belongs to another practitioner")
+    Raises ClinicError and changes nothing when the address cannot be located, and ClinicInUse
+    when the address, zone or jurisdiction of a clinic with upcoming visits would change: those
+    patients booked a time and place that must not move under them."""
+    if clinic is not None and (clinic.practitioner_id != practitioner.id or clinic.archived_at is not None):
+        raise ValueError("clinic belongs to another practitioner or is archived")
     unchanged = clinic is not None and details.location() == (
         clinic.address, clinic.city, clinic.region, clinic.postal_code, clinic.country)
+    if not unchanged and clinic is not None and open_appointments(clinic):
+        raise _in_use(clinic, "changing its address")
     place = None if unchanged else locate(details)
-    if clinic is None:
-        clinic = Clinic()
-        practitioner.clinics.append(clinic)
-    clinic.name, clinic.address, clinic.city = details.name, details.address, details.city
-    clinic.region, clinic.postal_code, clinic.country = details.region, details.postal_code, details.country
-    clinic.phone = details.phone
-    if place is not None:
-        clinic.latitude, clinic.longitude = place.latitude, place.longitude
-        clinic.timezone = place.timezone
-        clinic.geocoded_by = place.source[:40]
-        clinic.geocoded_at = utcnow()
-    db.session.commit()
+    # Serialised with bookings, so no request lands between the check and the change.
+    with write_transaction(practitioner.id):
+        if not unchanged and clinic is not None and open_appointments(clinic):
+            raise _in_use(clinic, "changing its address")
+        if clinic is None:
+            clinic = Clinic()
+            practitioner.clinics.append(clinic)
+        clinic.name, clinic.address, clinic.city = details.name, details.address, details.city
+        clinic.region, clinic.postal_code, clinic.country = details.region, details.postal_code, details.country
+        clinic.phone = details.phone
+        if place is not None:
+            clinic.latitude, clinic.longitude = place.latitude, place.longitude
+            clinic.timezone = place.timezone
+            clinic.geocoded_by = place.source[:40]
+            clinic.geocoded_at = utcnow()
     return SavedClinic(clinic, place)
 
 
-def open_appointment_count(clinic: Clinic) -> int:
-    """Requested or confirmed appointments at the clinic that have not ended yet."""
-    return db.session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.clinic_id == clinic.id, Appointment.status.in_(ACTIVE_STATUSES),
-        Appointment.ends_at > utcnow()))
+def open_appointments(clinic: Clinic) -> list[Appointment]:
+    """Requested or confirmed appointments at the clinic that have not ended yet, soonest first."""
+    if clinic.id is None:
+        return []
+    return list(db.session.scalars(
+        select(Appointment).where(Appointment.clinic_id == clinic.id, Appointment.status.in_(ACTIVE_STATUSES),
+                                  Appointment.ends_at > utcnow())
+        .order_by(Appointment.starts_at, Appointment.id).options(selectinload(Appointment.patient))))
 
 
-def delete_clinic(practitioner: Practitioner, clinic: Clinic) -> None:
-    """Raises ClinicError and deletes nothing while patients still expect a visit there:
-    the database would delete their appointments with the clinic."""
+def has_history(clinic: Clinic) -> bool:
+    """Whether any appointment, in any state, ever named the clinic."""
+    return bool(db.session.scalar(select(exists().where(Appointment.clinic_id == clinic.id))))
+
+
+def delete_clinic(practitioner: Practitioner, clinic: Clinic) -> bool:
+    """Take the clinic out of use; True when it was archived rather than deleted.
+
+    A clinic any appointment ever named is archived: gone from search, schedules and new
+    bookings, kept with its visits' history (the database refuses to delete it). Raises
+    ClinicInUse and changes nothing while patients still expect a visit there."""
     if clinic.practitioner_id != practitioner.id:
         raise ValueError("clinic belongs to another practitioner")
-    # Serialised with bookings, so no request lands between the count and the delete.
     with write_transaction(practitioner.id):
-        if count := open_appointment_count(clinic):
-            one = count == 1
-            raise ClinicError(
-                f"{clinic.label} has {count} upcoming appointment{'' if one else 's'} requested or "
-                f"confirmed. Decline or cancel {'it' if one else 'them'} before deleting the clinic.")
-        practitioner.clinics.remove(clinic)
+        if open_appointments(clinic):
+            raise _in_use(clinic, "removing the clinic")
+        if not has_history(clinic):
+            practitioner.clinics.remove(clinic)
+            return False
+        clinic.archived_at = utcnow()
+        audit.record("clinic.archived", "clinic", clinic.id, actor=practitioner.user,
+                     after={"archived_at": clinic.archived_at})
+    return True
 
 
 def _lock(practitioner: Practitioner) -> None:

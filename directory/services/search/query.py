@@ -38,6 +38,7 @@ class ParamError:
     field: str
     code: str  # "unknown_location" or "invalid_parameter"
     message: str
+    suggestions: tuple[str, ...] = ()  # for "near": locations that are found, likeliest first
 
 
 class InvalidSearch(Exception):
@@ -47,6 +48,9 @@ class InvalidSearch(Exception):
 
     def by_field(self) -> dict[str, str]:
         return {e.field: e.message for e in self.errors}
+
+    def suggestions(self, field: str) -> tuple[str, ...]:
+        return next((e.suggestions for e in self.errors if e.field == field), ())
 
 
 def _int(args: Mapping[str, str], name: str, default: int | None, low: int, high: int,
@@ -125,7 +129,7 @@ def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
             try:
                 place = geocoding.locate(near)
             except geocoding.LocationNotFound as exc:
-                errors.append(ParamError("near", "unknown_location", str(exc)))
+                errors.append(ParamError("near", "unknown_location", str(exc), exc.suggestions))
 
     if errors:
         raise InvalidSearch(errors)

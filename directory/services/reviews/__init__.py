@@ -1,0 +1,1 @@
+"""Reviews from patients of attended visits, replies, and moderation."""
