@@ -10,6 +10,7 @@ import pytest
 
 from directory.models import AppointmentStatus
 from directory.services.booking import requests as booking
+from directory.services.booking import reschedule as booking_reschedule
 from directory.services.booking.queries import patient_may_change
 from tests.booking_fixtures import NEXT_THURSDAY, NOW, local, patient, practitioner_with_hours, request
 
@@ -57,14 +58,16 @@ def test_the_patient_cannot_cancel_at_or_after_the_cut_off(confirmed, ada, late)
 
 
 def test_the_patient_reschedules_one_second_before_the_cut_off(confirmed, ada):
-    moved = booking.reschedule(confirmed, patient=ada, new_start=LATER_SLOT, now=CUT_OFF - SECOND)
-    assert moved.status is AppointmentStatus.REQUESTED and confirmed.status is AppointmentStatus.CANCELLED
+    moved = booking_reschedule.reschedule(confirmed, patient=ada, new_start=LATER_SLOT, now=CUT_OFF - SECOND)
+    # The confirmed visit stands until the practitioner confirms the new time.
+    assert moved.status is AppointmentStatus.REQUESTED and moved.replaces_id == confirmed.id
+    assert confirmed.status is AppointmentStatus.CONFIRMED
 
 
 @pytest.mark.parametrize("late", [timedelta(0), SECOND], ids=["at the cut-off", "a second after"])
 def test_the_patient_cannot_reschedule_at_or_after_the_cut_off(confirmed, ada, late):
     with pytest.raises(booking.BookingError, match="too late to reschedule"):
-        booking.reschedule(confirmed, patient=ada, new_start=LATER_SLOT, now=CUT_OFF + late)
+        booking_reschedule.reschedule(confirmed, patient=ada, new_start=LATER_SLOT, now=CUT_OFF + late)
     assert confirmed.status is AppointmentStatus.CONFIRMED
 
 

@@ -9,7 +9,7 @@ from directory import http_cache
 from directory.extensions import db
 from directory.models import Role
 from directory.services.search import nearby as geo
-from directory.services.licensing import decisions as licensing
+from directory.services.licensing import suspension
 from directory.services.search import profiles
 from directory.services.search import cache as search_cache
 from tests import api_contract
@@ -71,7 +71,7 @@ def test_a_revalidating_client_gets_304_until_a_suspension_changes_the_answer(un
     assert browser.statuses == [200, 304]
     assert len(searches) == 1  # the 304 ran no search
 
-    licensing.suspend(shown, admin=admin, reason="Complaint under review")
+    suspension.suspend(shown, admin=admin, reason="Complaint under review")
     db.session.commit()
     assert api_names(browser.get(API)) == []
     assert browser.statuses[-1] == 200 and browser.kept[API][0] != first_tag
@@ -222,7 +222,7 @@ def test_a_profile_is_revalidated_and_a_suspension_ends_it(client, monkeypatch):
     assert browser.statuses == [200, 304] and len(reads) == 1
     assert client.get(url, headers={"If-None-Match": "*"}).status_code == 304
 
-    licensing.suspend(practitioner, admin=admin, reason="Complaint under review")
+    suspension.suspend(practitioner, admin=admin, reason="Complaint under review")
     db.session.commit()
     gone = client.get(url, headers={"If-None-Match": browser.kept[url][0]})
     assert gone.status_code == 404 and "ETag" not in gone.headers
