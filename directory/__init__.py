@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as settings
-from directory import security, session_hooks
+from directory import http_cache, security, session_hooks
 from directory.services.mail import delivery as mailer
 from directory.extensions import csrf, db, limiter, login_manager, migrate
 from directory.services.search import cache as search_cache
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     mailer.init_app(app)
     search_cache.init_app(app)
+    http_cache.init_app(app)
 
     @app.teardown_appcontext
     def end_session(_error: BaseException | None) -> None:

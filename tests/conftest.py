@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from directory import create_app
 from directory.extensions import db
-from tests import factories
+from tests import factories, id_offsets
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -73,7 +73,7 @@ def running_app(database_url: str, backend: str, tmp_path, **extra):
     with app.app_context():
         if backend == "postgresql":
             db.drop_all()
-        db.create_all()
+        create_schema()
         try:
             yield app
         finally:
@@ -81,6 +81,14 @@ def running_app(database_url: str, backend: str, tmp_path, **extra):
             if backend == "postgresql":
                 db.drop_all()
             db.engine.dispose()
+
+
+def create_schema() -> None:
+    """create_all, with each table's ids in a block of its own (tests/id_offsets.py)."""
+    id_offsets.prepare(db.metadata)
+    db.create_all()
+    with db.engine.begin() as connection:
+        id_offsets.apply(connection, db.metadata)
 
 
 @pytest.fixture
@@ -113,6 +121,8 @@ def clear_database() -> None:
                 db.session.commit()
                 table.drop(db.engine)
                 table.create(db.engine)
+                with db.engine.begin() as connection:
+                    id_offsets.apply(connection, db.metadata, only={table.name})
             continue
         db.session.execute(table.delete())
     db.session.commit()

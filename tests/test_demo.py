@@ -19,7 +19,7 @@ from directory.services.reviews import reviews
 from directory.services.safety import reports
 from directory.services.search import nearby as geo
 from directory.services.accounts.passwords import hash_password, needs_rehash, verify_password
-from tests.conftest import clear_database
+from tests.conftest import clear_database, create_schema
 
 LOGINS = {"admin": Role.ADMIN, "practitioner": Role.PRACTITIONER, "patient": Role.PATIENT}
 
@@ -239,7 +239,7 @@ def test_refuses_production_and_explains_missing_schema(app):
     db.drop_all()
     result = app.test_cli_runner().invoke(args=["seed-demo", "--practitioners", "1"])
     assert result.exit_code == 1 and "flask db upgrade" in result.output
-    db.create_all()
+    create_schema()
 
 
 def test_seed_validates_count_when_called_directly(app):

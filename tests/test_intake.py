@@ -38,7 +38,9 @@ def test_form_strings_are_understood_and_missing_boxes_mean_no():
     assert clean["reason"] == "Stiff lower back \n every morning"
     assert clean["pain_score"] == 7 and clean["medical_history"] == ""
     assert clean["safety"] == {key: key == "needle_fear" for key in SAFETY_FLAGS}
-    assert clean["red_flags"] == {key: False for key in RED_FLAGS}
+    assert clean["red_flags"] == {"bladder_bowel": False, "saddle_numbness": False, "fever": False,
+                                  "major_trauma": False, "cancer_history": False, "weight_loss": False,
+                                  "leg_weakness": False}
     assert "csrf_token" not in clean
 
 
@@ -96,12 +98,30 @@ def test_every_pain_duration_is_accepted():
 
 # --- Red flags ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("flag", list(RED_FLAGS))
-def test_each_red_flag_stops_the_request(flag):
+# Written out from the product rules, not read from the code's own list: a flag dropped from,
+# renamed in or relabelled in RED_FLAGS fails here instead of silently leaving the screen.
+RED_FLAG_CASES = [
+    ("bladder_bowel", "New loss of bladder or bowel control"),
+    ("saddle_numbness", "Numbness in the groin, buttocks or inner thighs (saddle area)"),
+    ("fever", "Fever together with the back pain"),
+    ("major_trauma", "A recent major injury, such as a fall or a car accident"),
+    ("cancer_history", "A history of cancer"),
+    ("weight_loss", "Weight loss you cannot explain"),
+    ("leg_weakness", "Weakness in one or both legs that is getting worse"),
+]
+
+
+@pytest.mark.parametrize(("flag", "label"), RED_FLAG_CASES)
+@pytest.mark.parametrize("ticked", [True, "y", "on"])  # JSON, and what a form's checkbox sends
+def test_each_red_flag_stops_the_request(flag, label, ticked):
     with pytest.raises(RedFlag) as caught:
-        validate_intake({**INTAKE, "red_flags": {flag: True}})
-    assert caught.value.flags == [RED_FLAGS[flag]]
+        validate_intake({**INTAKE, "red_flags": {flag: ticked}})
+    assert caught.value.flags == [label]
     assert "urgent medical care" in str(caught.value) and caught.value.message == URGENT_CARE_MESSAGE
+
+
+def test_the_screen_asks_exactly_the_seven_red_flags():
+    assert list(RED_FLAGS) == [flag for flag, _ in RED_FLAG_CASES]
 
 
 def test_a_red_flag_wins_over_other_errors():

@@ -194,6 +194,25 @@ SEARCH_PARAMETERS = [
            "true: only practitioners accepting new patients (1/yes/on also accepted); false: no filter."),
 ]
 
+# Search answers and profiles are revalidated, never reused blind (directory/http_cache.py).
+IF_NONE_MATCH = {
+    "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "An `ETag` from an earlier answer (weak or strong form, a list, or `*`): when it "
+                   "still names the current answer the reply is `304 Not Modified`, with no body and "
+                   "without the search being run.",
+}
+REVALIDATED_HEADERS = {
+    "ETag": {"schema": {"type": "string"},
+             "description": "A weak tag of what the answer shows: it changes when anything a listing "
+                            "shows changes (a suspension, an approval, a profile edit), at midnight "
+                            "(licences expire), with a new release, and with the query and host."},
+    "Cache-Control": {"schema": {"type": "string", "const": "no-cache"},
+                      "description": "Keep the answer if you like, but revalidate it with "
+                                     "`If-None-Match` before every reuse."},
+}
+NOT_MODIFIED = {"description": "The copy named by `If-None-Match` is still current; no body.",
+                "headers": REVALIDATED_HEADERS}
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -215,12 +234,11 @@ DOCUMENT = {
             "summary": "Search listed practitioners near a place",
             "description": "One result per practitioner, at its nearest qualifying clinic, ordered by "
                            "distance (then name); without `near`, ordered by name.",
-            "parameters": SEARCH_PARAMETERS,
+            "parameters": [*SEARCH_PARAMETERS, IF_NONE_MATCH],
             "responses": {
-                "200": {"description": "A page of results.",
-                        "headers": {"Cache-Control": {"schema": {"type": "string"},
-                                                      "description": "public, max-age=60"}},
+                "200": {"description": "A page of results.", "headers": REVALIDATED_HEADERS,
                         "content": {"application/json": {"schema": _ref("SearchResults")}}},
+                "304": NOT_MODIFIED,
                 "400": _error_response(
                     "A parameter is invalid (`invalid_parameter`) or `near` could not be located "
                     "(`unknown_location`, with `suggestions`); `field` names the first parameter at fault."),
@@ -230,10 +248,12 @@ DOCUMENT = {
             "operationId": "getPractitioner",
             "summary": "A listed practitioner's public profile",
             "parameters": [{"name": "practitioner_id", "in": "path", "required": True,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}],
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+                           IF_NONE_MATCH],
             "responses": {
-                "200": {"description": "The profile.",
+                "200": {"description": "The profile.", "headers": REVALIDATED_HEADERS,
                         "content": {"application/json": {"schema": _ref("PractitionerDetail")}}},
+                "304": NOT_MODIFIED,
                 "404": _error_response("No listed practitioner has this id (code `not_found`)."),
             },
         }},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request, url_for
 
+from directory import http_cache
 from directory.api import bp, serializers
 from directory.api.openapi import document
 from directory.errors.handlers import json_error
@@ -16,7 +17,7 @@ from directory.services.booking.queries import parse_id
 from directory.services.search.query import InvalidSearch, SearchRequest
 
 
-CACHE_CONTROL = "public, max-age=60"
+CACHE_CONTROL = http_cache.REVALIDATE
 
 
 def _invalid(exc: InvalidSearch):
@@ -55,23 +56,28 @@ def _link(req: SearchRequest, page: int) -> str:
     return url_for("api.practitioners", _external=True, **_query(req, page))
 
 
-def _search_answer(body: bytes) -> Response:
+def _search_answer(body: bytes, tag: str | None) -> Response:
     response = current_app.response_class(body, mimetype=current_app.json.mimetype)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    return http_cache.tagged(response, tag, CACHE_CONTROL)
 
 
 @bp.get("/practitioners")
 def practitioners():
     # Links in the answer are absolute: the key holds the address it was asked at.
     key = ("api", request.url_root, request.query_string)
-    found = search_cache.lookup(key)
+    epoch = search_cache.current_epoch()
+    tag = http_cache.etag(epoch, *key)
+    found = search_cache.lookup(key, epoch)
+    if found.answer is None:
+        # Parsed before If-None-Match is weighed: a bad search is a 400 even to "*".
+        try:
+            req = search_query.parse(request.args)
+        except InvalidSearch as exc:
+            return _invalid(exc)
+    if http_cache.client_has(tag):
+        return http_cache.not_modified(tag, CACHE_CONTROL)
     if found.answer is not None:
-        return _search_answer(found.answer)
-    try:
-        req = search_query.parse(request.args)
-    except InvalidSearch as exc:
-        return _invalid(exc)
+        return _search_answer(found.answer, tag)
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
                         page=req.page, per_page=req.per_page)
     place = req.place
@@ -103,19 +109,25 @@ def practitioners():
     }
     answer = jsonify(body).get_data()
     search_cache.store(found, key, answer)
-    return _search_answer(answer)
+    return _search_answer(answer, tag)
 
 
 @bp.get("/practitioners/<practitioner_id>")
 def practitioner(practitioner_id: str):
+    # A profile shows only what search shows (practitioner, clinics, licences, the index), so
+    # the search epoch dates it too. A tag it issued proves the profile was listed in this epoch.
+    tag = http_cache.etag(search_cache.current_epoch(), "profile", request.url_root, practitioner_id)
+    if http_cache.client_has(tag) and not request.if_none_match.star_tag:
+        return http_cache.not_modified(tag, CACHE_CONTROL)
     found_id = parse_id(practitioner_id)
     found = profiles.listed_profile(found_id) if found_id is not None else None
     if found is None:
         return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
+    if http_cache.client_has(tag):  # "*": there is a profile
+        return http_cache.not_modified(tag, CACHE_CONTROL)
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
                                           found.shown_clinic, found.shown_licence, reviews.summary(found_id)))
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    return http_cache.tagged(response, tag, CACHE_CONTROL)
 
 
 @bp.get("/openapi.json")

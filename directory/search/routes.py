@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request, session, url
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from directory import http_cache
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
 from directory.services.reviews import reviews
 from directory.services.search import unlicensed_states
@@ -94,18 +95,31 @@ def _shared_page() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
+# The page differs by session (the account in the header, a flashed message): shared copies
+# are revalidated per cookie, and a personal page is never shared (security.py makes a
+# logged-in one no-store).
+SHARED = http_cache.REVALIDATE
+PERSONAL = "private, no-cache"
+
+
 @bp.get("/")
 def index():
-    if not request.args or not _shared_page():
-        return _render_index()[0]
+    if not _shared_page():
+        return http_cache.tagged(current_app.make_response(_render_index()[0]), None, PERSONAL, "Cookie")
     key = ("page", request.url_root, request.query_string)
-    found = search_cache.lookup(key)
+    epoch = search_cache.current_epoch()
+    tag = http_cache.etag(epoch, *key)
+    if http_cache.client_has(tag):  # every shared page is a 200, errors included
+        return http_cache.not_modified(tag, SHARED, "Cookie")
+    found = search_cache.lookup(key, epoch) if request.args else search_cache.Lookup(None, None)
     if found.answer is not None:
-        return current_app.response_class(found.answer, mimetype="text/html")  # stored encoded
-    html, searched = _render_index()
-    if searched:
-        search_cache.store(found, key, html.encode())
-    return html
+        answer = current_app.response_class(found.answer, mimetype="text/html")  # stored encoded
+    else:
+        html, searched = _render_index()
+        if searched:
+            search_cache.store(found, key, html.encode())
+        answer = current_app.make_response(html)
+    return http_cache.tagged(answer, tag, SHARED, "Cookie")
 
 
 def _render_index() -> tuple[str, bool]:

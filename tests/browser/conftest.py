@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from directory import create_app
 from directory.extensions import db
 # The `browser` fixture is in tests/conftest.py, shared with tests/e2e.
-from tests.conftest import make_config
+from tests.conftest import create_schema, make_config
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -39,7 +39,7 @@ def live_server(tmp_path):
     app = create_app(make_config(f"sqlite:///{tmp_path / 'browser.db'}",
                                  PHOTO_DIR=str(tmp_path / "photos"), MAIL_FILE_DIR=str(tmp_path / "mail")))
     with app.app_context():
-        db.create_all()
+        create_schema()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -69,6 +69,7 @@ def test_every_readme_api_example_works_against_the_demo_data_and_again_on_a_sec
         lines = done.stdout.splitlines()
         # What the README's comments promise each step prints.
         assert "Mei Lin" in lines and "confirmed" in lines and "cancelled" in lines, done.stdout[-2000:]
+        assert "304" in lines, done.stdout[-2000:]  # the profile revalidated with its ETag
 
 
 def test_the_readmes_sample_answers_match_what_the_demo_data_answers(demo_server):

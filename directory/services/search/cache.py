@@ -89,15 +89,20 @@ def _cache() -> AnswerCache | None:
     return current_app.extensions.get(EXTENSION)
 
 
-def lookup(key: Hashable) -> Lookup:
-    """Call before reading any search data in the transaction: the epoch is read first."""
-    cache = _cache()
-    if cache is None:
-        return Lookup(None, None)
+def current_epoch() -> Epoch | None:
+    """What answers are built from now; None when the generation can't be read.
+
+    Call before reading any search data in the transaction: data read afterwards is at
+    least as new as this epoch, never older (a later change only moves the epoch on).
+    """
     generation = read_committed(db.session)
-    if generation is None:
+    return None if generation is None else (generation, date.today())
+
+
+def lookup(key: Hashable, epoch: Epoch | None) -> Lookup:
+    cache = _cache()
+    if cache is None or epoch is None:
         return Lookup(None, None)
-    epoch = (generation, date.today())
     return Lookup(cache.get(epoch, key), epoch)
 
 
