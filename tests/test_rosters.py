@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.models import RosterEntry, RosterImport, Role, VerificationState
 from directory.services.licensing import rosters
-from directory.services.licensing.rosters import RosterFormatError, detect_mapping, import_roster
+from directory.services.licensing.roster_csv import RosterFormatError, detect_mapping
+from directory.services.licensing.rosters import import_roster
 from tests.factories import create_practitioner, create_user
 from tests.test_admin import statements_during
 from tests.test_licensing import events

@@ -14,7 +14,7 @@ from directory.models import Role
 from directory.search.routes import page_window
 from directory.services.licensing import jurisdictions
 from directory.services.licensing import expiry as licence_expiry
-from directory.services.licensing import rosters
+from directory.services.licensing import roster_csv, rosters
 from directory.services.licensing.expiry import FIRST_REMINDER_DAYS, LAST_REMINDER_DAYS
 from directory.web import form_errors
 
@@ -57,7 +57,7 @@ def rosters_page():
             report = rosters.import_roster(
                 upload.read(), jurisdiction=form.jurisdiction.data, source=form.source.data,
                 filename=(secure_filename(upload.filename or "") or "roster.csv")[:255], actor=current_user)
-        except rosters.RosterFormatError as exc:
+        except roster_csv.RosterFormatError as exc:
             errors["roster"] = str(exc)
     errors = {**form_errors(form), **errors}
     return _rosters_page(form, errors, report, 400 if errors else 200)

@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from directory.extensions import db
 from directory.services.licensing import checks as licence_checks
 from directory.services.licensing import expiry as licence_expiry
-from directory.services.licensing import rosters
+from directory.services.licensing import roster_csv, rosters
 from directory.services.licensing.checks import FAIL, CheckResult, LicenceRecord
 
 licences_group = click.Group("licences", help="Check, verify and maintain practitioners' licences.")
@@ -139,7 +139,7 @@ def import_roster_command(file: str, jurisdiction: str, source: str) -> None:
         data = handle.read()
     try:
         report = rosters.import_roster(data, jurisdiction=jurisdiction, source=source, filename=file)
-    except rosters.RosterFormatError as error:
+    except roster_csv.RosterFormatError as error:
         raise click.ClickException(error.message) from None
     if report.already_imported:
         click.echo(f"This file was already imported (import {report.import_id}): nothing changed.")
