@@ -8,6 +8,7 @@ from flask import current_app, jsonify
 
 from directory.api import booking_serializers as present
 from directory.api import bp
+from directory.api import lookups
 from directory.api import idempotency
 from directory.api.booking_params import (DEFAULT_DAYS, KINDS, MAX_DAYS, ParamError, body_datetime,
                                           body_id, body_kind, body_text, json_body, query_choice,
@@ -82,10 +83,9 @@ def revoke_token():
 
 @bp.get("/practitioners/<practitioner_id>/slots")
 def slots(practitioner_id: str):
-    pid = booking_queries.parse_id(practitioner_id)
-    found = profiles.listed_profile(pid) if pid is not None else None
+    found = lookups.listed_profile(practitioner_id)
     if found is None:
-        return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
+        return lookups.not_listed(practitioner_id)
     clinics = {c.id: c for c in found.clinics}
     now = utcnow()
     # "Today" where the day starts last among the practitioner's clinics, so none loses a day.

@@ -5,15 +5,13 @@ from flask import Response, current_app, jsonify, request, url_for
 
 from directory import http_cache
 from directory.api import bp, serializers
+from directory.api import lookups
 from directory.api.openapi import document
-from directory.errors.handlers import json_error
 from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
 from directory.services.reviews import reviews
-from directory.services.search import profiles
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
-from directory.services.booking.queries import parse_id
 from directory.services.search.query import InvalidSearch, SearchRequest
 
 
@@ -119,14 +117,13 @@ def practitioner(practitioner_id: str):
     tag = http_cache.etag(search_cache.current_epoch(), "profile", request.url_root, practitioner_id)
     if http_cache.client_has(tag) and not request.if_none_match.star_tag:
         return http_cache.not_modified(tag, CACHE_CONTROL)
-    found_id = parse_id(practitioner_id)
-    found = profiles.listed_profile(found_id) if found_id is not None else None
+    found = lookups.listed_profile(practitioner_id)
     if found is None:
-        return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
+        return lookups.not_listed(practitioner_id)
     if http_cache.client_has(tag):  # "*": there is a profile
         return http_cache.not_modified(tag, CACHE_CONTROL)
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
-                                          found.shown_clinic, found.shown_licence, reviews.summary(found_id)))
+                                          found.shown_clinic, found.shown_licence, reviews.summary(found.practitioner.id)))
     return http_cache.tagged(response, tag, CACHE_CONTROL)
 
 

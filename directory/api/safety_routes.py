@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from directory.api import bp
+from directory.api import lookups
 from directory.api.booking_params import ParamError, json_body
 from directory.api.serializers import iso_datetime
 from directory.api.tokens import current_api_user, token_required
@@ -16,7 +17,6 @@ from directory.services.booking import queries as booking_queries
 from directory.services.reviews import measured, reviews
 from directory.services.safety import reports
 from directory.services.safety.triage import SymptomError
-from directory.services.search import profiles
 from directory.web import config_limit
 
 
@@ -141,10 +141,10 @@ def public_review(review: Review) -> dict:
 @bp.get("/practitioners/<practitioner_id>/reviews")
 @limiter.limit("120 per minute")
 def practitioner_reviews(practitioner_id: str):
-    pid = booking_queries.parse_id(practitioner_id)
-    found = profiles.listed_profile(pid) if pid is not None else None
+    found = lookups.listed_profile(practitioner_id)
     if found is None:
-        return json_error(404, "not_found", f"No listed practitioner has the id {practitioner_id[:40]!r}.")
+        return lookups.not_listed(practitioner_id)
+    pid = found.practitioner.id
     raw = request.args.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
         return _invalid("page", "page must be a whole number from 1 to 10000.")
