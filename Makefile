@@ -8,6 +8,8 @@ PORT ?= 8000
 WORKERS ?= 2
 DEMO_PRACTITIONERS ?= 5000
 CHROMIUM := /usr/bin/chromium
+# Test workers (pytest-xdist): one per CPU; each test file runs whole on one worker.
+TEST_JOBS ?= auto
 
 export FLASK_APP := wsgi.py
 
@@ -20,7 +22,7 @@ run: db
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --no-control-socket wsgi:app
 
 test: install chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 install: $(STAMP)
 

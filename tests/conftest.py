@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,7 +18,39 @@ from tests import factories, id_offsets
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-PG_URL = os.environ.get("TEST_DATABASE_URL", "").replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist (`make test` runs one worker per CPU) every worker gets a database of
+    its own beside TEST_DATABASE_URL's, created here and dropped when the worker finishes:
+    each test drops and creates its tables, so two workers must never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{worker}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
+WORKER_URL = _worker_database(ADMIN_URL)
+PG_URL = WORKER_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if WORKER_URL and WORKER_URL != ADMIN_URL:
+        import psycopg
+        from psycopg import sql
+
+        name = urlsplit(WORKER_URL).path.lstrip("/")
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
