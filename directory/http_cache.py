@@ -47,8 +47,8 @@ def etag(epoch: Epoch | None, *inputs: object) -> str | None:
     (then nothing can be promised about the answer, and it carries no tag)."""
     if epoch is None:
         return None
-    generation, day = epoch
-    parts = (current_app.extensions[EXTENSION], generation, day.isoformat(), *inputs)
+    generation, day, minute = epoch
+    parts = (current_app.extensions[EXTENSION], generation, day.isoformat(), minute.isoformat(), *inputs)
     # Weak: two answers with one tag show the same data, not necessarily the same bytes.
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 

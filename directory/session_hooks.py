@@ -8,9 +8,13 @@ What happens around a commit, in order:
 
 1. each flush — ``before_flush``: the search index notes the cells of the practitioners being
    changed; ``after_flush``: it re-indexes them (same transaction), then the search
-   generation notes that something shown in search changed, then the mail delivery notes
-   the outbox rows the flush inserted;
-2. ``before_commit`` (outermost transaction only): the search generation flushes what is
+   next-free times note the practitioners whose free slots may have changed (appointments,
+   hours, time off, booking settings, rebuilt index rows), then the search generation notes
+   that something shown in search changed, then the mail delivery notes the outbox rows the
+   flush inserted;
+2. ``before_commit`` (outermost transaction only): the next-free times of the noted
+   practitioners are recomputed (``services.search.next_free``), noting a change to the
+   generation when a time shown changed; then the search generation flushes what is
    still pending (which runs step 1 for it, once) and, if anything shown changed, writes a
    new generation in the same transaction, so every worker's answer cache sees the commit;
 3. the commit itself;
@@ -30,17 +34,21 @@ from sqlalchemy import event
 from directory.extensions import configure_sqlite, db
 from directory.models import search, search_generation
 from directory.services.mail import delivery
+from directory.services.search import next_free
 
 # (event, listener), in the order they run within one event.
 SESSION_HOOKS: list[tuple[str, Callable]] = [
     ("before_flush", search.remember_indexed_cells),
     ("after_flush", search.reindex_after_flush),
+    ("after_flush", next_free.note_slot_changes),
     ("after_flush", search_generation.note_flushed_changes),
     ("after_flush", delivery.note_new_mail),
     ("do_orm_execute", search_generation.note_bulk_statements),
+    ("before_commit", next_free.refresh_before_commit),
     ("before_commit", search_generation.bump_before_commit),
     ("after_commit", delivery.send_new_mail),
     ("after_soft_rollback", search.forget_failed_flush),
+    ("after_transaction_end", next_free.forget_on_end),
     ("after_transaction_end", search_generation.forget_on_end),
     ("after_transaction_end", delivery.forget_new_mail),
 ]

@@ -26,7 +26,7 @@ SAN_JOSE = (37.3329, -121.8916)     # ~45 mi from SF: outside the default radius
 NEAR_SF = "37.7509,-122.4153"
 EARTH_RADIUS_MI = 6371.009 / 1.609344
 SEARCH_PARAMS = ["near", "radius", "unit", "page", "per_page", "technique", "language",
-                 "min_years", "accepting"]
+                 "min_years", "accepting", "sort", "available_within", "insurance", "max_fee", "therapy"]
 
 
 def clinic_at(point: tuple[float, float], **extra) -> dict:
@@ -255,7 +255,7 @@ def test_filters(client, bay_area, params, expected):
 
 
 def test_unknown_parameters_are_ignored_and_the_first_repeat_wins(client, bay_area):
-    body = search(client, near=NEAR_SF, radius=100, utm_source="x", sort="name")
+    body = search(client, near=NEAR_SF, radius=100, utm_source="x", order="name")
     assert body["total"] == 3
     response = client.get(f"/api/v1/practitioners?near={NEAR_SF}&unit=km&unit=mi&technique=moxibustion"
                           "&technique=nonsense")
@@ -326,7 +326,10 @@ def test_detail_contract(client, create_practitioner):
     body = get_json(client, f"/api/v1/practitioners/{p.id}")
     assert_matches(body, "PractitionerDetail")
     summary = search(client)["results"][0]
-    assert {k: v for k, v in body.items() if k in summary} == summary
+    # The profile's fees are the result's with cents and the sliding scale besides.
+    assert {k: v for k, v in body.items() if k in summary and k != "fees"} == \
+        {k: v for k, v in summary.items() if k != "fees"}
+    assert {k: v for k, v in body["fees"].items() if k in summary["fees"]} == summary["fees"]
     assert body["distance"] is None and body["bio"] == "Treats chronic low back pain."
     assert body["back_pain_focus"] == "Sciatica" and body["insurance"] == ["Aetna"]
     assert body["complementary_therapies"] == ["exercise", "stress-management"]

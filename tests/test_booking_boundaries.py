@@ -92,15 +92,20 @@ def test_a_slot_one_second_inside_the_horizon_can_be_requested(practitioner, ada
     assert request(ada, practitioner, START, now=inside).status is AppointmentStatus.REQUESTED
 
 
-def test_a_slot_one_second_beyond_the_horizon_cannot(practitioner, ada):
-    beyond = START - timedelta(days=60) - SECOND
+def test_a_slot_beyond_the_horizon_of_the_current_minute_cannot(practitioner, ada):
+    # Notice and horizon are measured from now rounded up to the minute (scheduling.booking_clock):
+    # from START - 60 days - 60 s the horizon ends a minute short of START.
     with pytest.raises(booking.InvalidSlot):
-        request(ada, practitioner, START, now=beyond)
+        request(ada, practitioner, START, now=START - timedelta(days=60) - timedelta(seconds=60))
+    assert request(ada, practitioner, START, now=START - timedelta(days=60) - timedelta(seconds=59)
+                   ).status is AppointmentStatus.REQUESTED
 
 
-def test_a_slot_must_start_more_than_the_minimum_notice_from_now(practitioner, ada):
+def test_a_slot_must_start_more_than_the_minimum_notice_from_the_current_minute(practitioner, ada):
     assert practitioner.min_notice_hours == 24
     with pytest.raises(booking.InvalidSlot):
         request(ada, practitioner, START, now=START - timedelta(hours=24))
+    with pytest.raises(booking.InvalidSlot):  # rounds up to START - 24 h
+        request(ada, practitioner, START, now=START - timedelta(hours=24) - timedelta(seconds=59))
     assert request(ada, practitioner, START,
-                   now=START - timedelta(hours=24) - SECOND).status is AppointmentStatus.REQUESTED
+                   now=START - timedelta(hours=24) - timedelta(seconds=60)).status is AppointmentStatus.REQUESTED

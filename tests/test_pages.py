@@ -16,6 +16,7 @@ from directory.services import presenters
 from directory.extensions import db
 from directory.models import ListingState, VerificationState
 from directory.search.routes import page_window
+from tests.booking_fixtures import open_every_day
 
 SF = (37.7509, -122.4153)           # ZIP 94110's centroid, the factory's default clinic
 EARTH_RADIUS_MI = 6371.009 / 1.609344
@@ -133,8 +134,13 @@ def test_results_are_ranked_by_distance_with_units(client, create_practitioner):
     assert f"Licence verified {presenters.short_date(near.licences[0].verified_at)} · California" in page.text
     assert "5 years treating chronic pain" in page.text
     assert "Electroacupuncture" in page.text and "English" in page.text
-    assert "Accepting new patients" in page.text
+    # Accepting new patients is claimed only with a first-visit time to show for it.
+    assert "Accepting new patients" not in page.text
+    assert "No first-visit times in the next 60 days" in page.text
     assert "San Francisco, CA" in page.text
+    open_every_day(near.clinics[0])
+    page = get(client, "/?near=37.7509,-122.4153&radius=25&unit=mi")
+    assert page.text.count("Accepting new patients") == 1 and "Next free first visit:" in page.text
 
 
 def test_zip_search_and_kilometres(client, create_practitioner):

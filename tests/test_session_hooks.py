@@ -35,7 +35,7 @@ def test_building_more_apps_installs_nothing_twice(app, tmp_path):
     create_app(make_config(f"sqlite:///{tmp_path / 'other.db'}"))
     session = db.session()
     assert _names(session.dispatch.after_flush) == [
-        "reindex_after_flush", "note_flushed_changes", "note_new_mail"]
+        "reindex_after_flush", "note_slot_changes", "note_flushed_changes", "note_new_mail"]
     assert _names(db.engine.pool.dispatch.connect).count(configure_sqlite.__name__) <= 1
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from directory.api import openapi_booking, openapi_courses, openapi_safety
+from directory.api import openapi_booking, openapi_courses, openapi_safety, openapi_search
 from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, LANGUAGES, TECHNIQUES
 from directory.services.search.nearby import MAX_RADIUS
 from directory.services.search.query import (DEFAULT_PER_PAGE, DEFAULT_RADIUS, MAX_NEAR_LENGTH,
@@ -76,10 +76,12 @@ SCHEMAS: dict[str, dict] = {
         "languages": {"type": "array", "items": {"type": "string"}},
         "accepting_new_patients": {"type": "boolean"},
         "rating": _ref("Rating"),
+        **openapi_search.SUMMARY_PROPERTIES,
         "profile_url": {"type": "string", "format": "uri", "description": "The public profile page."},
         "api_url": {"type": "string", "format": "uri", "description": "This practitioner in the API."},
     }, required=["id", "name", "credentials", "distance", "location", "licence", "years_chronic_pain",
-                 "techniques", "languages", "accepting_new_patients", "rating", "profile_url"]),
+                 "techniques", "languages", "accepting_new_patients", "rating", *openapi_search.SUMMARY_PROPERTIES,
+                 "profile_url"]),
     "Links": _object({
         "self": {"type": "string", "format": "uri"},
         "next": _nullable("string", format="uri"),
@@ -121,7 +123,7 @@ SCHEMAS: dict[str, dict] = {
         "timezone": {"type": "string", "description": "IANA time zone, e.g. America/Los_Angeles."},
     }),
     "Fees": _object({
-        "currency": {"type": "string", "description": "ISO 4217."},
+        **openapi_search.SCHEMAS["BriefFees"]["properties"],
         "initial_cents": _nullable("integer", minimum=0, description="First visit, in cents."),
         "follow_up_cents": _nullable("integer", minimum=0, description="Follow-up visit, in cents."),
         "sliding_scale": {"type": "boolean"},
@@ -152,14 +154,12 @@ SCHEMAS["PractitionerDetail"] = _object({
     "back_pain_focus": {"type": "string"},
     "complementary_therapies": {
         **SLUGS, "description": "Slugs: " + ", ".join(COMPLEMENTARY_THERAPIES) + "."},
-    "insurance": {"type": "array", "items": {"type": "string"}},
     "fees": _ref("Fees"),
     "clinics": {"type": "array", "items": _ref("Clinic"), "minItems": 1,
                 "description": "Clinics the practitioner is listed at (licensed for their state)."},
     "licences": {"type": "array", "items": _ref("Licence"), "minItems": 1,
                  "description": "Verified, unexpired licences."},
-}, required=[*_SUMMARY["required"], "bio", "back_pain_focus", "complementary_therapies", "insurance",
-             "fees", "clinics", "licences"],
+}, required=[*_SUMMARY["required"], "bio", "back_pain_focus", "complementary_therapies", "clinics", "licences"],
     description="A search result's fields (distance always null; location and licence are those of "
                 "the first listed clinic) plus the public profile.")
 
@@ -192,6 +192,7 @@ SEARCH_PARAMETERS = [
            "Minimum years treating chronic pain."),
     _query("accepting", {"type": "boolean"},
            "true: only practitioners accepting new patients (1/yes/on also accepted); false: no filter."),
+    *openapi_search.PARAMETERS,
 ]
 
 # Search answers and profiles are revalidated, never reused blind (directory/http_cache.py).
@@ -233,7 +234,7 @@ DOCUMENT = {
             "operationId": "searchPractitioners",
             "summary": "Search listed practitioners near a place",
             "description": "One result per practitioner, at its nearest qualifying clinic, ordered by "
-                           "distance (then name); without `near`, ordered by name.",
+                           "`sort` (default distance, then name); without `near`, by `sort` then name.",
             "parameters": [*SEARCH_PARAMETERS, IF_NONE_MATCH],
             "responses": {
                 "200": {"description": "A page of results.", "headers": REVALIDATED_HEADERS,
@@ -268,6 +269,7 @@ DOCUMENT = {
 }
 
 # The booking API (tokens, slots, appointments) is described in its own module.
+SCHEMAS.update(openapi_search.SCHEMAS)
 SCHEMAS.update(openapi_booking.SCHEMAS)
 SCHEMAS.update(openapi_safety.SCHEMAS)
 DOCUMENT["paths"].update(openapi_booking.PATHS)

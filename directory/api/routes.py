@@ -7,6 +7,8 @@ from directory import http_cache
 from directory.api import bp, serializers
 from directory.api import lookups
 from directory.api.openapi import document
+from directory.extensions import db
+from directory.services.booking.first_free import first_free
 from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
 from directory.services.reviews import reviews
@@ -47,6 +49,16 @@ def _query(req: SearchRequest, page: int) -> dict:
         params["min_years"] = f.min_years
     if f.accepting is not None:
         params["accepting"] = "true" if f.accepting else "false"
+    if f.insurance:
+        params["insurance"] = f.insurance
+    if f.therapy:
+        params["therapy"] = f.therapy
+    if f.max_fee_cents is not None:
+        params["max_fee"] = f"{f.max_fee_cents / 100:.2f}"
+    if req.available_within is not None:
+        params["available_within"] = req.available_within
+    if req.sort != "distance":
+        params["sort"] = req.sort
     return params
 
 
@@ -77,7 +89,7 @@ def practitioners():
     if found.answer is not None:
         return _search_answer(found.answer, tag)
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
-                        page=req.page, per_page=req.per_page)
+                        page=req.page, per_page=req.per_page, sort=req.sort)
     place = req.place
     unlicensed = unlicensed_states.explain(place, result, req.filters)
     nearest = unlicensed.nearest if unlicensed is not None else []
@@ -92,12 +104,10 @@ def practitioners():
         "page": result.page,
         "per_page": result.per_page,
         "pages": result.pages,
-        "results": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance, rated.get(h.practitioner.id))
-                    for h in result.hits],
+        "results": [serializers.result(h, rated.get(h.practitioner.id)) for h in result.hits],
         "unlicensed_state": None if unlicensed is None else {
             "state": unlicensed.state, "message": unlicensed.message,
-            "nearest_licensed": [serializers.summary(h.practitioner, h.clinic, h.licence, h.distance,
-                                                     rated.get(h.practitioner.id)) for h in nearest]},
+            "nearest_licensed": [serializers.result(h, rated.get(h.practitioner.id)) for h in nearest]},
         "links": {
             "self": _link(req, req.page),
             "next": _link(req, req.page + 1)
@@ -122,8 +132,10 @@ def practitioner(practitioner_id: str):
         return lookups.not_listed(practitioner_id)
     if http_cache.client_has(tag):  # "*": there is a profile
         return http_cache.not_modified(tag, CACHE_CONTROL)
+    first = first_free(db.session.connection(), [found.practitioner.id]).get(found.shown_clinic.id)
     response = jsonify(serializers.detail(found.practitioner, found.clinics, found.licences,
-                                          found.shown_clinic, found.shown_licence, reviews.summary(found.practitioner.id)))
+                                          found.shown_clinic, found.shown_licence, reviews.summary(found.practitioner.id),
+                                          first.start if first else None))
     return http_cache.tagged(response, tag, CACHE_CONTROL)
 
 

@@ -6,12 +6,14 @@ never rename or remove them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 
 from directory.models import Clinic, Licence, Practitioner
 from directory.models._types import as_utc
 from directory.services.reviews.reviews import Summary
+from directory.services.search.nearby import Hit
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -70,10 +72,44 @@ def rating(found: Summary | None) -> dict | None:
     return None if found is None else {"average": found.average, "count": found.count}
 
 
+def amount(cents: int | None) -> float | None:
+    return None if cents is None else round(cents / 100, 2)
+
+
+def brief_fees(practitioner: Practitioner) -> dict:
+    return {"initial": amount(practitioner.fee_initial_cents), "follow_up": amount(practitioner.fee_follow_up_cents),
+            "currency": practitioner.fee_currency or "USD"}
+
+
+def next_available(start: datetime | None, at: Clinic) -> dict | None:
+    """The slot's start in the clinic's own offset, as the booking link and the profile show it."""
+    if start is None:
+        return None
+    local = as_utc(start).astimezone(ZoneInfo(at.timezone))
+    return {"start": local.isoformat(timespec="seconds"), "clinic_id": at.id}
+
+
+def shown_clinic_address(c: Clinic) -> dict:
+    return {"id": c.id, "name": c.name or None, "street": c.address or None, "city": c.city,
+            "region": c.region, "postal_code": c.postal_code or None}
+
+
+def photo_url(practitioner: Practitioner) -> str | None:
+    if not practitioner.photo_key:
+        return None
+    return url_for("practitioners.photo", practitioner_id=practitioner.id, key=practitioner.photo_key,
+                   _external=True)
+
+
+def result(hit: Hit, rated: Summary | None) -> dict:
+    return summary(hit.practitioner, hit.clinic, hit.licence, hit.distance, rated, hit.next_available)
+
+
 def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Licence,
-            distance: float | None, rated: Summary | None = None) -> dict:
+            distance: float | None, rated: Summary | None = None, next_start: datetime | None = None) -> dict:
     """One search result: the practitioner at one clinic, with the licence that lists it there,
-    and the rating from verified reviews (``rated``, looked up for the whole page at once)."""
+    the rating from verified reviews (``rated``, looked up for the whole page at once) and the
+    clinic's next free first-visit time."""
     return {
         "id": practitioner.id,
         "name": practitioner.display_name,
@@ -87,6 +123,11 @@ def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Lic
         "languages": list(practitioner.languages or []),
         "accepting_new_patients": bool(practitioner.accepting_new_patients),
         "rating": rating(rated),
+        "next_available": next_available(next_start, shown_clinic),
+        "fees": brief_fees(practitioner),
+        "insurance": list(practitioner.insurance or []),
+        "photo_url": photo_url(practitioner),
+        "clinic": shown_clinic_address(shown_clinic),
         "profile_url": url_for("practitioners.profile", practitioner_id=practitioner.id, _external=True),
         "api_url": url_for("api.practitioner", practitioner_id=str(practitioner.id), _external=True),
     }
@@ -94,7 +135,7 @@ def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Lic
 
 def fees(practitioner: Practitioner) -> dict:
     return {
-        "currency": practitioner.fee_currency or "USD",
+        **brief_fees(practitioner),
         "initial_cents": practitioner.fee_initial_cents,
         "follow_up_cents": practitioner.fee_follow_up_cents,
         "sliding_scale": bool(practitioner.sliding_scale),
@@ -102,14 +143,14 @@ def fees(practitioner: Practitioner) -> dict:
 
 
 def detail(practitioner: Practitioner, clinics: list[Clinic], licences: list[Licence],
-           shown_clinic: Clinic, shown_licence: Licence, rated: Summary | None = None) -> dict:
+           shown_clinic: Clinic, shown_licence: Licence, rated: Summary | None = None,
+           next_start: datetime | None = None) -> dict:
     """The profile: the search-result fields plus everything a patient may read."""
     return {
-        **summary(practitioner, shown_clinic, shown_licence, None, rated),
+        **summary(practitioner, shown_clinic, shown_licence, None, rated, next_start),
         "bio": practitioner.bio or "",
         "back_pain_focus": practitioner.back_pain_focus or "",
         "complementary_therapies": list(practitioner.complementary_therapies or []),
-        "insurance": list(practitioner.insurance or []),
         "fees": fees(practitioner),
         "clinics": [clinic(c) for c in clinics],
         "licences": [licence(lic) for lic in licences],

@@ -108,6 +108,12 @@ def slot_url(practitioner: Practitioner) -> Callable[[scheduling.Slot], str]:
                                 start=iso_utc(slot.start), kind=slot.kind.value)
 
 
+def first_visit_url(practitioner_id: int, clinic_id: int, start: datetime) -> str:
+    """The request page for one first-visit time, as the profile's own slot links give it."""
+    return url_for("booking.new", practitioner=practitioner_id, clinic=clinic_id, start=iso_utc(start),
+                   kind=AppointmentKind.INITIAL.value)
+
+
 def day_url(practitioner: Practitioner, kind: AppointmentKind) -> Callable[[Clinic, date], str]:
     return lambda clinic, day: url_for("practitioners.slots", practitioner_id=practitioner.id,
                                        clinic=clinic.id, date=day.isoformat(), kind=kind.value)

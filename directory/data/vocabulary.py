@@ -50,3 +50,20 @@ def language_name(value: str) -> str | None:
         if needle == name.lower():
             return name
     return None
+
+
+def insurance_name(value: str) -> str | None:
+    needle = " ".join(value.strip().lower().split())
+    for name in INSURANCE:
+        if needle == name.lower():
+            return name
+    return None
+
+
+def therapy_slug(value: str) -> str | None:
+    """Map a complementary therapy's slug or label, in any case, to its slug; None if unknown."""
+    needle = " ".join(value.strip().lower().replace("_", "-").split())
+    for slug, label in COMPLEMENTARY_THERAPIES.items():
+        if needle in (slug, label.lower(), slug.replace("-", " ")):
+            return slug
+    return None

@@ -17,16 +17,17 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timezone
 
-from sqlalchemy import (Boolean, ColumnElement, Connection, Date, Float, ForeignKey, Index, Integer, Row,
-                        String, delete, insert, inspect, select, update)
+from sqlalchemy import (Boolean, ColumnElement, Connection, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        Row, String, delete, func, insert, inspect, select, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from directory.extensions import db
 from directory.models import listing
 from directory.models.licence import Licence
 from directory.models.practitioner import Clinic, Practitioner
+from directory.models.review import Review
 
 # Width of the longitude stripes that let a B-tree index answer a 2-D bounding box:
 # a search reads a handful of (stripe, latitude-range) slices instead of a whole
@@ -39,6 +40,10 @@ LON_BUCKETS = int(360 / LON_BUCKET_DEGREES)
 CELL_DEGREES = 0.02
 CELL_COLUMNS = int(round(360 / CELL_DEGREES))
 CELL_ROWS = int(round(180 / CELL_DEGREES))
+
+# A row's next free time is unknown until ``services.search.next_free`` fills it in: a row
+# fresh until the distant past is recomputed before anything reads it.
+NOT_YET_COMPUTED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def lon_bucket(longitude: float) -> int:
@@ -98,6 +103,16 @@ class SearchEntry(db.Model):
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean)
     techniques_key: Mapped[str] = mapped_column(String(400))
     languages_key: Mapped[str] = mapped_column(String(400))
+    insurance_key: Mapped[str] = mapped_column(String(400), default="")
+    therapies_key: Mapped[str] = mapped_column(String(400), default="")
+    fee_initial_cents: Mapped[int | None] = mapped_column(Integer)
+    # Shown reviews of the practitioner (``services.reviews``): None and 0 when there are none.
+    rating_average: Mapped[float | None] = mapped_column(Float)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The clinic's first free first-visit slot (None: none within the booking horizon) and the
+    # first booking_clock() at which time alone may have changed it; see services.search.next_free.
+    next_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_fresh_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=NOT_YET_COMPUTED)
 
 
 class SearchCell(db.Model):
@@ -124,11 +139,16 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
         row.id: row for row in connection.execute(
             select(Practitioner.id, Practitioner.display_name, Practitioner.years_chronic_pain,
                    Practitioner.accepting_new_patients, Practitioner.techniques,
-                   Practitioner.languages)
+                   Practitioner.languages, Practitioner.insurance, Practitioner.complementary_therapies,
+                   Practitioner.fee_initial_cents)
             .where(Practitioner.id.in_(practitioner_ids), listing.is_published_sql()))
     }
     if not practitioners:
         return []
+    ratings = {row[0]: (round(float(row[1]), 1), row[2]) for row in connection.execute(
+        select(Review.practitioner_id, func.avg(Review.rating), func.count())
+        .where(Review.practitioner_id.in_(list(practitioners)), Review.hidden_at.is_(None))
+        .group_by(Review.practitioner_id))}
     # Every (clinic, licence that lists it) pair; the clinic keeps the latest-expiring one.
     best: dict[int, Row] = {}
     for pair in connection.execute(
@@ -142,6 +162,7 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
     entries: list[dict] = []
     for clinic in best.values():
         p = practitioners[clinic.practitioner_id]
+        rating_average, rating_count = ratings.get(p.id, (None, 0))
         entries.append({
             "clinic_id": clinic.id, "practitioner_id": p.id, "licence_id": clinic.licence_id,
             "latitude": clinic.latitude, "longitude": clinic.longitude,
@@ -151,6 +172,11 @@ def build_entries(connection: Connection, practitioner_ids: list[int],
             "accepting_new_patients": bool(p.accepting_new_patients),
             "techniques_key": pipe_key(p.techniques or []),
             "languages_key": pipe_key(p.languages or []),
+            "insurance_key": pipe_key(p.insurance or []),
+            "therapies_key": pipe_key(p.complementary_therapies or []),
+            "fee_initial_cents": p.fee_initial_cents,
+            "rating_average": rating_average, "rating_count": rating_count,
+            "next_start": None, "next_fresh_until": NOT_YET_COMPUTED,
         })
     primaries: dict[int, dict] = {}
     for entry in sorted(entries, key=lambda e: e["clinic_id"]):
@@ -225,10 +251,12 @@ def _insert_ignoring_duplicates(connection: Connection, rows: list[dict]) -> Non
 # check results or reminder dates) leaves the index as it is and costs no rebuild.
 INDEXED_COLUMNS = {
     Practitioner: ("listing_state", "display_name", "years_chronic_pain", "accepting_new_patients",
-                   "techniques", "languages"),
-    Clinic: ("practitioner_id", "practitioner", "latitude", "longitude", "country", "region", "archived_at"),
+                   "techniques", "languages", "insurance", "complementary_therapies", "fee_initial_cents"),
+    Clinic: ("practitioner_id", "practitioner", "latitude", "longitude", "country", "region", "archived_at",
+             "timezone"),
     Licence: ("practitioner_id", "practitioner", "jurisdiction", "verification_state", "is_licence",
               "expires_on"),
+    Review: ("practitioner_id", "rating", "hidden_at"),
 }
 
 
@@ -241,7 +269,7 @@ def _changes_index(obj, state) -> bool:
 def _touched_practitioners(session: Session) -> set[int]:
     ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, (Practitioner, Clinic, Licence)):
+        if not isinstance(obj, (Practitioner, Clinic, Licence, Review)):
             continue
         state = inspect(obj)
         if not _changes_index(obj, state):

@@ -2,12 +2,16 @@
 directory.services.search.query.parse, shared with the JSON API."""
 from __future__ import annotations
 
-from wtforms import BooleanField, Form, IntegerField, SearchField, SelectChoice, SelectField
+from wtforms import BooleanField, Form, IntegerField, SearchField, SelectChoice, SelectField, StringField
 
-from directory.data.vocabulary import LANGUAGES, TECHNIQUES
+from directory.data.vocabulary import COMPLEMENTARY_THERAPIES, INSURANCE, LANGUAGES, TECHNIQUES
 from directory.services.search.query import FALSE_WORDS
 
 RADIUS_CHOICES = ("5", "10", "25", "50", "100")
+SORT_CHOICES = (("distance", "Nearest first"), ("soonest", "Soonest first visit"),
+                ("rating", "Best rated"), ("price", "Lowest first-visit fee"))
+WITHIN_CHOICES = (("", "Any time"), ("1", "Within 24 hours"), ("3", "Within 3 days"), ("7", "Within a week"),
+                  ("14", "Within 2 weeks"), ("30", "Within 30 days"))
 UNIT_CHOICES = (("mi", "miles"), ("km", "kilometres"))
 
 # Labels used in the page's error messages, by query-string name.
@@ -19,6 +23,11 @@ FIELD_LABELS = {
     "language": "Language",
     "min_years": "Minimum years treating chronic pain",
     "accepting": "Accepting new patients",
+    "available_within": "First visit",
+    "insurance": "Insurance",
+    "max_fee": "Highest first-visit fee",
+    "therapy": "Also offers",
+    "sort": "Sort results",
     "page": "Page",
     "per_page": "Results per page",
 }
@@ -43,6 +52,24 @@ class SearchForm(Form):
     accepting = BooleanField(
         "Only practitioners accepting new patients",
         false_values=(False, "", *sorted(FALSE_WORDS)))
+    available_within = SelectField("First visit", default="",
+                                   choices=[SelectChoice(v, label) for v, label in WITHIN_CHOICES])
+    insurance = SelectField("Insurance", default="",
+                            choices=[SelectChoice("", "Any, or paying myself")] + [SelectChoice(n) for n in INSURANCE])
+    max_fee = StringField("Highest first-visit fee")
+    therapy = SelectField(
+        "Also offers", default="",
+        choices=[SelectChoice("", "Any")] + [SelectChoice(*t) for t in COMPLEMENTARY_THERAPIES.items()])
+    sort = SelectField("Sort results", default="distance",
+                       choices=[SelectChoice(v, label) for v, label in SORT_CHOICES])
+
+    def ensure_within_choice(self, days: int | None) -> None:
+        """Keep a number of days that came from a link or the API's vocabulary selectable."""
+        value = "" if days is None else str(days)
+        if value not in {c.value for c in self.available_within.choices}:
+            self.available_within.choices = [*self.available_within.choices,
+                                             SelectChoice(value, f"Within {days} days")]
+        self.available_within.data = value
 
     def ensure_radius_choice(self, value: str) -> None:
         """Keep a radius that came from a link (e.g. 250) selectable and selected."""

@@ -1,6 +1,8 @@
 """The home page: a location search with filters and results ranked by distance."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -8,7 +10,9 @@ from werkzeug.datastructures import MultiDict
 from directory import http_cache
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
 from directory.services.reviews import reviews
-from directory.services.search import unlicensed_states
+from directory.services.presenters import money, technique_labels, therapy_labels
+from directory.services.search import empty, unlicensed_states
+from directory.services.search.area import Circle
 from directory.services.search import nearby as geo
 from directory.services.geocoding import locate as geocoding
 from directory.services.search import cache as search_cache
@@ -20,7 +24,10 @@ bp = Blueprint("search", __name__)
 
 # Radii the empty state may suggest, beyond those in the select.
 RADIUS_STEPS = (5, 10, 25, 50, 100, 250, 500)
-FILTER_PARAMS = ("technique", "language", "min_years", "accepting")
+FILTER_PARAMS = ("technique", "language", "min_years", "accepting", "available_within", "insurance", "max_fee",
+                 "therapy")
+ORDER_TEXT = {"distance": "nearest first", "soonest": "soonest first visit first, then nearest",
+              "rating": "best rated first, then nearest", "price": "lowest first-visit fee first, then nearest"}
 
 
 def _page_message(field: str, message: str) -> str:
@@ -60,6 +67,25 @@ def _url_with(args: MultiDict, **changes) -> str:
     if changes.get("page") == 1:
         params.pop("page", None)  # page 1 is the default: keep its URL the plain search
     return url_for("search.index", **params.to_dict(flat=False))
+
+
+def _filter_text(name: str, query: search_query.SearchRequest) -> str:
+    """How the page names a filter in use: "Insurance: Aetna"."""
+    f = query.filters
+    value = {"technique": technique_labels([f.technique or ""])[0] if f.technique else "",
+             "language": f.language, "min_years": f"at least {f.min_years} years",
+             "accepting": "yes", "available_within": f"within {query.available_within} days",
+             "insurance": f.insurance, "max_fee": money(f.max_fee_cents),
+             "therapy": therapy_labels([f.therapy or ""])[0] if f.therapy else ""}[name]
+    return f"{FIELD_LABELS[name]}: {value}"
+
+
+def _emptied(args: MultiDict, query: search_query.SearchRequest) -> list[dict]:
+    """For an empty result: each filter that alone emptied it, with the count and a link without it."""
+    circle = Circle(*query.origin, query.radius, query.unit)
+    return [{"text": _filter_text(name, query), "count": count,
+             "url": _url_with(args, page=None, **{name: None})}
+            for name, count in empty.emptied_by(circle, query.filters).items() if count]
 
 
 def _suggestions(args: MultiDict, query: search_query.SearchRequest) -> list[dict]:
@@ -105,7 +131,7 @@ PERSONAL = "private, no-cache"
 @bp.get("/")
 def index():
     if not _shared_page():
-        return http_cache.tagged(current_app.make_response(_render_index()[0]), None, PERSONAL, "Cookie")
+        return http_cache.tagged(current_app.make_response(_render_index(None)[0]), None, PERSONAL, "Cookie")
     key = ("page", request.url_root, request.query_string)
     epoch = search_cache.current_epoch()
     tag = http_cache.etag(epoch, *key)
@@ -115,22 +141,23 @@ def index():
     if found.answer is not None:
         answer = current_app.response_class(found.answer, mimetype="text/html")  # stored encoded
     else:
-        html, searched = _render_index()
+        html, searched = _render_index(None if epoch is None else epoch[2])
         if searched:
             search_cache.store(found, key, html.encode())
         answer = current_app.make_response(html)
     return http_cache.tagged(answer, tag, SHARED, "Cookie")
 
 
-def _render_index() -> tuple[str, bool]:
-    """The page, and whether it holds search results (rather than errors or the empty form)."""
+def _render_index(now: datetime | None) -> tuple[str, bool]:
+    """The page, and whether it holds search results (rather than errors or the empty form).
+    ``now``: the minute of the cache epoch, so the answer is true for the minute it is kept for."""
     args = request.args
     form = SearchForm(args)
     errors: dict[str, str] = {}
     places_meant: list[dict] = []  # what a location that was not found may have meant
     search = None
     try:
-        search = search_query.parse(args)
+        search = search_query.parse(args, now=now)
     except search_query.InvalidSearch as exc:
         errors = {field: _page_message(field, message) for field, message in exc.by_field().items()}
         places_meant = [{"text": place, "url": _url_with(args, near=place, page=None)}
@@ -142,23 +169,31 @@ def _render_index() -> tuple[str, bool]:
 
     # A select can't show a value it doesn't offer; show its default beside the error
     # rather than whichever option happens to come first.
-    for name in ("radius", "unit"):
+    for name in ("radius", "unit", "sort", "available_within", "insurance", "therapy"):
         if name in errors:
             getattr(form, name).data = getattr(form, name).default
 
     results = None
     unlicensed = None
     suggestions: list[dict] = []
+    emptied: list[dict] = []
     if search is not None:
         form.ensure_radius_choice(f"{search.radius:g}")
         form.unit.data = search.unit
         form.technique.data = search.filters.technique or ""
         form.language.data = search.filters.language or ""
+        form.insurance.data = search.filters.insurance or ""
+        form.therapy.data = search.filters.therapy or ""
+        form.sort.data = search.sort
+        form.ensure_within_choice(search.available_within)
         if search.origin is not None:
             results = geo.search(search.origin, radius=search.radius, unit=search.unit,
-                                 filters=search.filters, page=search.page, per_page=search.per_page)
+                                 filters=search.filters, page=search.page, per_page=search.per_page,
+                                 sort=search.sort, now=now)
             if not results.hits:
                 suggestions = _suggestions(args, search)
+                if not results.total and search.filters.active:
+                    emptied = _emptied(args, search)
             unlicensed = unlicensed_states.explain(search.place, results, search.filters)
 
     html = render_template(
@@ -170,6 +205,8 @@ def _render_index() -> tuple[str, bool]:
         results=results,
         ratings=reviews.summaries([hit.practitioner.id for hit in results.hits]) if results else {},
         suggestions=suggestions,
+        emptied=emptied,
+        order_text=ORDER_TEXT[search.sort] if search else "",
         places_meant=places_meant,
         unlicensed=unlicensed,
         coverage=geocoding.coverage(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import (AvailabilityRule, Clinic,
@@ -50,7 +50,10 @@ def set_weekly_hours(clinic: Clinic, hours: dict[int, list[tuple[time, time]]]) 
     errors = hours_errors(hours)
     if errors:
         raise AvailabilityError(errors)
-    db.session.execute(delete(AvailabilityRule).where(AvailabilityRule.clinic_id == clinic.id))
+    # Through the session rather than one DELETE, so the flush sees the change (next free times).
+    for rule in db.session.scalars(select(AvailabilityRule).where(AvailabilityRule.clinic_id == clinic.id)):
+        db.session.delete(rule)
+    db.session.flush()
     for weekday, ranges in hours.items():
         for start, end in sorted(ranges):
             db.session.add(AvailabilityRule(clinic_id=clinic.id, weekday=weekday, start_time=start, end_time=end))

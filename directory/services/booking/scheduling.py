@@ -16,7 +16,10 @@ in real minutes, separately for first and follow-up visits. The grid does not mo
 something is booked, so a slot a patient has seen stays the same slot until it is taken.
 
 A slot must start more than ``min_notice_hours`` after now and at most ``horizon_days`` × 24
-hours after now. A request holds its slot while its status is "requested", even once its
+hours after now, where "now" is the current time rounded up to the whole minute
+(``booking_clock``): the free slots then stay the same for a whole minute, so the
+profile, a booking's check, the search's next free time and a cached search answer
+made within one minute all agree on them. A request holds its slot while its status is "requested", even once its
 hold has lapsed and until ``flask appointments expire`` runs, as the database's no-overlap
 constraint sees it.
 
@@ -128,11 +131,18 @@ class _Blocked:
         return i < len(self.starts) and self.starts[i] < end
 
 
+def booking_clock(now: datetime | None = None) -> datetime:
+    """The moment the slot rules measure notice and horizon from: ``now`` rounded up to the minute."""
+    now = as_utc(now) if now else utcnow()
+    whole = now.replace(second=0, microsecond=0)
+    return whole if whole == now else whole + timedelta(minutes=1)
+
+
 def free_slots(practitioner: Practitioner, *, start: date, days: int, kind: AppointmentKind | None = None,
                clinic_id: int | None = None, now: datetime | None = None,
                ignore_appointment_id: int | None = None) -> list[Slot]:
     """Free slots on the local days ``start`` .. ``start + days - 1`` of each clinic, sorted by start."""
-    now = as_utc(now) if now else utcnow()
+    now = booking_clock(now)
     kinds = [AppointmentKind(kind)] if kind else list(AppointmentKind)
     lengths = {k: timedelta(minutes=session_minutes(practitioner, k)) for k in kinds}
     buffer = timedelta(minutes=practitioner.buffer_minutes)

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from directory.extensions import db
 from directory.models import Appointment, AppointmentStatus, Practitioner
 from directory.models._types import as_utc, utcnow
+from directory.services.search import next_free
 
 
 def now_utc(now: datetime | None = None) -> datetime:
@@ -48,8 +49,11 @@ def write_transaction(practitioner_id: int | None = None) -> Iterator[None]:
 
 def swap(appointment_id: int, from_statuses: Iterable[AppointmentStatus], values: dict, *conditions) -> bool:
     """Update the appointment only while its status is still one of ``from_statuses``."""
-    result = db.session.execute(
+    changed = db.session.execute(
         update(Appointment)
         .where(Appointment.id == appointment_id, Appointment.status.in_(list(from_statuses)), *conditions)
-        .values(**values).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+        .values(**values).returning(Appointment.practitioner_id)
+        .execution_options(synchronize_session=False)).scalars().all()
+    for practitioner_id in changed:  # the flush never sees this statement: say whose slots moved
+        next_free.note(db.session, practitioner_id)
+    return len(changed) == 1

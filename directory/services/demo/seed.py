@@ -21,6 +21,7 @@ from directory.extensions import db
 from directory.models import (AvailabilityRule, Clinic, Licence, ListingState,
                               Practitioner, Role, SearchEntry, User, VerificationState)
 from directory.models.search import reindex
+from directory.services.search import next_free
 from directory.models.search_generation import mark_search_changed
 from directory.services.courses.demo import ensure_demo_course
 from directory.services.demo.generator import (DEMO_DOMAIN, Batch, DemoGenerator, Ids, Taken,
@@ -209,4 +210,5 @@ def _insert(batch: Batch) -> None:
             connection.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     reindex(connection, [p["id"] for p in batch.practitioners])
+    next_free.refresh(connection, [p["id"] for p in batch.practitioners])
     mark_search_changed(db.session)  # Core inserts: the ORM's own bookkeeping never saw them

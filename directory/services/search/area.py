@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, or_
 
@@ -30,10 +30,22 @@ class Filters:
     language: str | None = None       # language name, any case
     min_years: int | None = None      # minimum years treating chronic pain
     accepting: bool | None = None     # True: only those accepting new patients
+    insurance: str | None = None      # an INSURANCE name, any case
+    therapy: str | None = None        # a complementary therapy slug
+    max_fee_cents: int | None = None  # first-visit fee at most this (practitioners without a fee left out)
+    # Only clinics whose next free first visit starts by then (``available_within`` days from now).
+    available_by: datetime | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.technique or self.language or self.min_years or self.accepting)
+        return bool(self.technique or self.language or self.min_years or self.accepting or self.insurance
+                    or self.therapy or self.max_fee_cents is not None or self.available_by is not None)
+
+    @property
+    def by_clinic(self) -> bool:
+        """Whether a practitioner's clinics can differ on a filter (the next free time), so that
+        counting must look at every row rather than at each practitioner's primary one."""
+        return self.available_by is not None
 
 
 @dataclass(frozen=True)
@@ -125,4 +137,12 @@ def filter_sql(filters: Filters, today: date) -> tuple[ColumnElement[bool], ...]
         conditions.append(SearchEntry.years_chronic_pain >= filters.min_years)
     if filters.accepting:
         conditions.append(SearchEntry.accepting_new_patients.is_(True))
+    if filters.insurance:
+        conditions.append(SearchEntry.insurance_key.contains(f"|{filters.insurance.lower()}|"))
+    if filters.therapy:
+        conditions.append(SearchEntry.therapies_key.contains(f"|{filters.therapy.lower()}|"))
+    if filters.max_fee_cents is not None:
+        conditions.append(SearchEntry.fee_initial_cents <= filters.max_fee_cents)
+    if filters.available_by is not None:
+        conditions.append(SearchEntry.next_start <= filters.available_by)
     return tuple(conditions)

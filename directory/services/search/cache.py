@@ -4,8 +4,10 @@ Most searches repeat (a ZIP code, a city), and an uncached search costs several
 milliseconds of SQL, ORM and rendering, where answering the same bytes costs well
 under one. An answer is stored under the epoch it was built in: the search
 generation (``models.search_generation``, moved on by every commit that changes a
-practitioner, clinic or licence) and today's date (an expired licence unlists the
-day after its expiry). Every lookup reads the current epoch from the database first,
+practitioner, clinic, licence, review or a next free time), today's date (an expired
+licence unlists the day after its expiry) and the minute free slots are measured from
+(``scheduling.booking_clock``: a next free time is true for that minute, and the
+passing of time alone may take it away in the next one). Every lookup reads the current epoch from the database first,
 so a suspension, an approval or a profile edit shows in the very next search, on
 every worker and machine, and a process that sees a new epoch drops what it held.
 
@@ -16,17 +18,18 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Hashable
 
 from flask import Flask, current_app
 
 from directory.extensions import db
 from directory.models.search_generation import read_committed
+from directory.services.booking.scheduling import booking_clock
 
 EXTENSION = "search_cache"
 
-Epoch = tuple[int, date]
+Epoch = tuple[int, date, datetime]
 
 
 class AnswerCache:
@@ -96,7 +99,7 @@ def current_epoch() -> Epoch | None:
     least as new as this epoch, never older (a later change only moves the epoch on).
     """
     generation = read_committed(db.session)
-    return None if generation is None else (generation, date.today())
+    return None if generation is None else (generation, date.today(), booking_clock())
 
 
 def lookup(key: Hashable, epoch: Epoch | None) -> Lookup:

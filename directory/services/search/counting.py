@@ -37,6 +37,9 @@ def count_practitioners(circle: Circle, filters: Filters, today: date) -> int:
     box = box_sql(circle)
     distance = distance_sql(circle)
     conditions = filter_sql(filters, today)
+    if filters.by_clinic:
+        # A practitioner's clinics differ on the filter: the primary row speaks for none but itself.
+        return _count_practitioners_of(*box, *conditions, distance <= circle.radius)
     # Most second clinics sit near their primary one, well inside the circle; a box inside
     # the circle rules those out before any distance is computed.
     inner = _inner_box(circle)
@@ -100,6 +103,8 @@ def _inner_box(circle: Circle) -> tuple[tuple[float, float], tuple[float, float]
 def count_all(filters: Filters, today: date) -> int:
     """Distinct practitioners listed on ``today`` and passing the filters, wherever they are."""
     conditions = filter_sql(filters, today)
+    if filters.by_clinic:
+        return _count_practitioners_of(*conditions)
     if filters.active:
         primaries = _count_rows(SearchEntry.is_primary.is_(True), *conditions)
     else:
@@ -115,3 +120,7 @@ def count_all(filters: Filters, today: date) -> int:
 
 def _count_rows(*conditions) -> int:
     return db.session.scalar(select(func.count()).select_from(SearchEntry).where(*conditions)) or 0
+
+
+def _count_practitioners_of(*conditions) -> int:
+    return db.session.scalar(select(func.count(func.distinct(SearchEntry.practitioner_id))).where(*conditions)) or 0

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, null, select
 
 from directory.extensions import db
 from directory.models import Clinic, Licence, Practitioner, SearchEntry
+from directory.models._types import as_utc
+from directory.services.booking.scheduling import booking_clock
+from directory.services.search import next_free
 from directory.services.search.area import Circle, Filters, box_sql, distance_sql, filter_sql
 from directory.services.search.counting import count_all, count_practitioners
 
 UNITS = ("mi", "km")
 MAX_RADIUS = {"mi": 500.0, "km": 800.0}
+
+
+SORTS = ("distance", "soonest", "rating", "price")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,9 @@ class Hit:
     clinic: Clinic
     licence: Licence
     distance: float | None  # in the search's unit; None when no origin was given
+    # The clinic's first free first-visit slot (aware UTC), exactly the profile's first; None: none
+    # within the booking horizon (or no new patients).
+    next_available: datetime | None = None
 
 
 @dataclass
@@ -53,29 +62,48 @@ class IndexRow(NamedTuple):
     clinic_id: int
     licence_id: int
     distance: float | None
+    next_start: datetime | None = None
+    next_fresh_until: datetime | None = None
+
+
+ROW_COLUMNS = (SearchEntry.practitioner_id, SearchEntry.clinic_id, SearchEntry.licence_id)
+NEXT_COLUMNS = (SearchEntry.next_start, SearchEntry.next_fresh_until)
 
 
 def search(origin: tuple[float, float] | None, *, radius: float = 25.0, unit: str = "mi",
-           filters: Filters = Filters(), page: int = 1, per_page: int = 20,
-           today: date | None = None) -> Page:
+           filters: Filters = Filters(), page: int = 1, per_page: int = 20, sort: str = "distance",
+           today: date | None = None, now: datetime | None = None) -> Page:
     """One result per practitioner, at its nearest qualifying clinic.
 
-    With an origin: practitioners within ``radius`` ordered by distance (then name).
-    Without: every listed practitioner ordered by name, distance None.
+    With an origin: practitioners within ``radius`` ordered by ``sort`` (then distance, then
+    name); without: every listed practitioner ordered by ``sort`` then name, distance None.
+    Every sort finds the same practitioners, at the same clinics, with the same total.
     """
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}")
     today = today or date.today()
     offset = (page - 1) * per_page
-    if origin is None:
+    circle = None if origin is None else Circle(origin[0], origin[1], radius, unit)
+    if sort == "soonest" or filters.available_by is not None:
+        # What is sorted or filtered by must be true now for the whole area, not only the page.
+        area = () if circle is None else (*box_sql(circle), distance_sql(circle) <= circle.radius)
+        next_free.refresh_stale([*area, *filter_sql(replace(filters, available_by=None), today)], now)
+    if circle is None:
         total = count_all(filters, today)
-        rows = by_name(filters, today, offset=offset, per_page=per_page) if offset < total else []
-        return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page, unit=unit)
-    circle = Circle(origin[0], origin[1], radius, unit)
-    total = count_practitioners(circle, filters, today)
-    rows = []
+    else:
+        total = count_practitioners(circle, filters, today)
+    rows: list[IndexRow] = []
     if offset < total:
-        rows = nearest(circle, filters, today, offset=offset, per_page=per_page, total=total)
-    return Page(hits=_load_hits(rows), total=total, page=page, per_page=per_page,
-                radius=radius, unit=unit, origin=origin)
+        if sort != "distance":
+            rows = ranked(circle, filters, today, sort, offset=offset, per_page=per_page)
+        elif circle is None:
+            rows = by_name(filters, today, offset=offset, per_page=per_page)
+        else:
+            rows = nearest(circle, filters, today, offset=offset, per_page=per_page, total=total)
+    hits = _load_hits(_fresh(rows, now))
+    if circle is None:
+        return Page(hits=hits, total=total, page=page, per_page=per_page, unit=unit)
+    return Page(hits=hits, total=total, page=page, per_page=per_page, radius=radius, unit=unit, origin=origin)
 
 
 def nearest(circle: Circle, filters: Filters, today: date, *, offset: int, per_page: int,
@@ -121,9 +149,7 @@ def _first_per_practitioner(conditions: Sequence[ColumnElement[bool]], *,
     """
     wanted = offset + per_page
     limit = wanted * 2 + 10
-    columns = [SearchEntry.practitioner_id, SearchEntry.clinic_id, SearchEntry.licence_id]
-    if distance is not None:
-        columns.append(distance.label("distance"))
+    columns = [*ROW_COLUMNS, (distance if distance is not None else null()).label("distance"), *NEXT_COLUMNS]
     while True:
         rows = db.session.execute(select(*columns).where(*conditions).order_by(*order_by).limit(limit)).all()
         seen: set[int] = set()
@@ -131,10 +157,50 @@ def _first_per_practitioner(conditions: Sequence[ColumnElement[bool]], *,
         for row in rows:
             if row[0] not in seen:
                 seen.add(row[0])
-                unique.append(IndexRow(row[0], row[1], row[2], row[3] if distance is not None else None))
+                unique.append(IndexRow(*row))
         if len(unique) >= wanted or len(rows) < limit:
             return unique[offset:wanted]
         limit *= 2
+
+
+def ranked(circle: Circle | None, filters: Filters, today: date, sort: str, *, offset: int,
+           per_page: int) -> list[IndexRow]:
+    """The page's rows by next free time, rating or fee: each practitioner at the clinic the
+    distance search shows (its nearest; without an origin, its first), then sorted."""
+    conditions = list(filter_sql(filters, today))
+    distance: ColumnElement = null()
+    if circle is not None:
+        distance = distance_sql(circle)
+        conditions += [*box_sql(circle), distance <= circle.radius]
+    own_order = (distance, SearchEntry.clinic_id) if circle is not None else (SearchEntry.clinic_id,)
+    rows = select(*ROW_COLUMNS, distance.label("distance"), *NEXT_COLUMNS, SearchEntry.sort_name,
+                  SearchEntry.rating_average, SearchEntry.rating_count, SearchEntry.fee_initial_cents,
+                  func.row_number().over(partition_by=SearchEntry.practitioner_id, order_by=own_order)
+                  .label("nth")).where(*conditions).subquery()
+    keys = {
+        "soonest": (rows.c.next_start.asc().nulls_last(),),
+        "rating": (rows.c.rating_average.desc().nulls_last(), rows.c.rating_count.desc()),
+        "price": (rows.c.fee_initial_cents.asc().nulls_last(),),
+    }[sort]
+    then = (rows.c.distance,) if circle is not None else ()
+    found = db.session.execute(
+        select(rows.c.practitioner_id, rows.c.clinic_id, rows.c.licence_id, rows.c.distance,
+               rows.c.next_start, rows.c.next_fresh_until)
+        .where(rows.c.nth == 1).order_by(*keys, *then, rows.c.sort_name, rows.c.practitioner_id)
+        .offset(offset).limit(per_page)).all()
+    return [IndexRow(*row) for row in found]
+
+
+def _fresh(rows: list[IndexRow], now: datetime | None) -> list[IndexRow]:
+    """The rows with next free times true at this minute, recomputing those whose time ran out."""
+    clock = booking_clock(now)
+    stale = [r for r in rows if r.next_fresh_until is None or as_utc(r.next_fresh_until) <= clock]
+    if not stale:
+        return rows
+    next_free.refresh_stale([SearchEntry.clinic_id.in_([r.clinic_id for r in stale])], now)
+    times = dict(db.session.execute(select(SearchEntry.clinic_id, SearchEntry.next_start)
+                                    .where(SearchEntry.clinic_id.in_([r.clinic_id for r in stale]))).all())
+    return [r._replace(next_start=times.get(r.clinic_id)) if r in stale else r for r in rows]
 
 
 def _load_hits(rows: list[IndexRow]) -> list[Hit]:
@@ -147,4 +213,5 @@ def _load_hits(rows: list[IndexRow]) -> list[Hit]:
     licences = {lic.id: lic for lic in db.session.scalars(
         select(Licence).where(Licence.id.in_([r.licence_id for r in rows])))}
     return [Hit(practitioners[r.practitioner_id], clinics[r.clinic_id], licences[r.licence_id],
-                None if r.distance is None else float(r.distance)) for r in rows]
+                None if r.distance is None else float(r.distance),
+                None if r.next_start is None else as_utc(r.next_start)) for r in rows]

@@ -5,16 +5,23 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from directory.data.vocabulary import LANGUAGES, TECHNIQUES, language_name, technique_slug
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from directory.data.vocabulary import (COMPLEMENTARY_THERAPIES, INSURANCE, LANGUAGES, TECHNIQUES, insurance_name,
+                                       language_name, technique_slug, therapy_slug)
+from directory.services.booking.scheduling import booking_clock
 from directory.services.geocoding import locate as geocoding
 from directory.services.search.area import Filters
-from directory.services.search.nearby import MAX_RADIUS, UNITS
+from directory.services.search.nearby import MAX_RADIUS, SORTS, UNITS
 
 DEFAULT_RADIUS = 25.0
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MAX_NEAR_LENGTH = 200
+MAX_AVAILABLE_WITHIN = 365  # days: the longest booking horizon
+MAX_FEE = Decimal("100000")
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
 FALSE_WORDS = {"0", "false", "no", "off", "n"}
 
@@ -28,6 +35,8 @@ class SearchRequest:
     filters: Filters = field(default_factory=Filters)
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    sort: str = "distance"
+    available_within: int | None = None  # days, as asked; ``filters.available_by`` is the moment
 
     @property
     def origin(self) -> tuple[float, float] | None:
@@ -81,7 +90,7 @@ def _choice(args: Mapping[str, str], name: str, resolve: Callable[[str], str | N
     return value
 
 
-def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
+def parse(args: Mapping[str, str], *, geocode: bool = True, now: datetime | None = None) -> SearchRequest:
     """Turn query-string values into a SearchRequest, or raise InvalidSearch listing
     every problem. Empty values mean "not given"."""
     errors: list[ParamError] = []
@@ -111,6 +120,14 @@ def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
     technique = _choice(args, "technique", technique_slug, TECHNIQUES, errors)
     language = _choice(args, "language", language_name, LANGUAGES, errors)
 
+    therapy = _choice(args, "therapy", therapy_slug, COMPLEMENTARY_THERAPIES, errors)
+    insurance = _choice(args, "insurance", insurance_name, INSURANCE, errors)
+    available_within = _int(args, "available_within", None, 1, MAX_AVAILABLE_WITHIN, errors)
+    max_fee_cents = _money(args, "max_fee", errors)
+    sort = (args.get("sort") or "").strip().lower() or "distance"
+    if sort not in SORTS:
+        errors.append(ParamError("sort", "invalid_parameter", f"sort must be one of: {', '.join(SORTS)}."))
+
     accepting = None
     raw_accepting = (args.get("accepting") or "").strip().lower()
     if raw_accepting in TRUE_WORDS:
@@ -136,5 +153,29 @@ def parse(args: Mapping[str, str], *, geocode: bool = True) -> SearchRequest:
         raise InvalidSearch(errors)
     return SearchRequest(near=near, place=place, radius=radius, unit=unit,
                          filters=Filters(technique=technique, language=language,
-                                         min_years=min_years, accepting=accepting),
-                         page=page or 1, per_page=per_page or DEFAULT_PER_PAGE)
+                                         min_years=min_years, accepting=accepting,
+                                         insurance=insurance, therapy=therapy, max_fee_cents=max_fee_cents,
+                                         available_by=_available_by(available_within, now)),
+                         page=page or 1, per_page=per_page or DEFAULT_PER_PAGE, sort=sort,
+                         available_within=available_within)
+
+
+def _available_by(days: int | None, now: datetime | None) -> datetime | None:
+    """Slots starting within ``days`` × 24 hours of now (of the minute slots are measured from)."""
+    return None if days is None else booking_clock(now) + timedelta(days=days)
+
+
+def _money(args: Mapping[str, str], name: str, errors: list[ParamError]) -> int | None:
+    """An amount in the currency's units ("80", "80.50") as cents."""
+    raw = (args.get(name) or "").strip().lstrip("$").replace(",", "")
+    if not raw:
+        return None
+    try:
+        amount = Decimal(raw)
+        if not amount.is_finite() or not 0 <= amount <= MAX_FEE or amount != amount.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(ParamError(name, "invalid_parameter",
+                                 f"{name} must be an amount from 0 to {MAX_FEE:,}, like 80 or 80.50."))
+        return None
+    return int(amount * 100)
