@@ -333,7 +333,7 @@ def test_detail_contract(client, create_practitioner):
     assert body["distance"] is None and body["bio"] == "Treats chronic low back pain."
     assert body["back_pain_focus"] == "Sciatica" and body["insurance"] == ["Aetna"]
     assert body["complementary_therapies"] == ["exercise", "stress-management"]
-    assert body["fees"] == {"currency": "USD", "initial_cents": 12000, "follow_up_cents": 9000,
+    assert body["fees"] == {"currency": "USD", "initial": 120.0, "follow_up": 90.0, "initial_cents": 12000, "follow_up_cents": 9000,
                             "sliding_scale": False}
     # Only clinics the CA licence lists; the NY one has no verified licence.
     assert [c["name"] for c in body["clinics"]] == ["Mission", "Lake"]
