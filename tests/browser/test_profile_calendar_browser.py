@@ -7,12 +7,14 @@ import re
 from datetime import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from directory.extensions import db
 from directory.models import Role
 from directory.services.accounts.passwords import hash_password
 from tests.booking_fixtures import open_every_day
+from tests.browser.a11y_support import axe_violations
 from tests.factories import create_practitioner, create_user
 
 pytestmark = pytest.mark.browser
@@ -63,6 +65,7 @@ def test_on_a_desktop_the_seven_days_stand_side_by_side_in_order(page: Page, pro
         assert headings[3].bounding_box()["y"] < slot_boxes[0]["y"]
         assert boxes[3]["x"] <= slot_boxes[0]["x"] <= boxes[3]["x"] + boxes[3]["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert not axe_violations(Axe(), page)
 
 
 @pytest.mark.parametrize("width", [360, 390, 414])
@@ -85,6 +88,7 @@ def test_on_a_phone_the_days_stack_and_every_time_is_in_reach(browser: Browser, 
             box = slots.nth(n).bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (n, box)
             assert box["height"] >= 24 and box["width"] >= 24   # WCAG 2.5.8 target size
+        assert not axe_violations(Axe(), page)
         first = slots.first
         first.scroll_into_view_if_needed()
         start = re.search(r"start=([^&]+)", first.get_attribute("href")).group(1)
