@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from directory.booking.display import GRID_PER_DAY
 from directory.extensions import db
 from directory.models import (Appointment, AppointmentKind, AppointmentStatus, AuditEvent, ListingState,
                               Role)
@@ -99,6 +100,9 @@ def requested_by(world, client, slot=None) -> Appointment:
 # --- the profile ------------------------------------------------------------------------
 
 def test_profile_lists_free_times_per_day_in_the_clinics_zone(client, world):
+    # 07:00-20:00 with 60-minute visits and a 15-minute buffer gives 10 times a day: more than a
+    # week column holds, so each day ends in a link to the rest.
+    open_hours(world.pr, time(7), time(20))
     page = page_of(client.get(f"/practitioners/{world.pr.id}"))
     assert_accessible_layout(page)
     assert "Request an appointment" in page.text
@@ -109,14 +113,13 @@ def test_profile_lists_free_times_per_day_in_the_clinics_zone(client, world):
     assert label in page.text
     links = [a["href"] for a in page.find("a", **{"class": "slot"})]
     assert slot_url(world.pr, first) in links
-    # 08:00-18:00 with 60-minute visits and a 15-minute buffer gives 8 times a day: 6 shown, then a link.
     more = [a["href"] for a in page.find("a") if "/slots?" in a.get("href", "")]
     assert more, "no link to a whole day"
     day_page = page_of(client.get(more[0]))
     assert_accessible_layout(day_page)
     day = date.fromisoformat(parse_qs(urlsplit(more[0]).query)["date"][0])
     expected = scheduling.free_slots(world.pr, start=day, days=1, kind=AppointmentKind.INITIAL)
-    assert len(expected) > 6
+    assert len(expected) > GRID_PER_DAY
     assert [a["href"] for a in day_page.find("a", **{"class": "slot"})] == [slot_url(world.pr, s) for s in expected]
     assert "Pacific Time (America/Los_Angeles)" in day_page.text
 

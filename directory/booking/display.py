@@ -14,12 +14,15 @@ from directory.models._types import as_utc, utcnow
 from directory.services.booking import requests as booking
 from directory.services.booking import queries as booking_queries
 from directory.services.booking import scheduling
-from directory.services.booking.calendar_files import clock, day_label, local
+from directory.services.booking.calendar_files import clock, day_label, local, short_day
 from directory.services.booking.queries import shown_status
 
 PROFILE_DAYS = 14
 WEEK = 7
 PER_DAY = 6   # slots shown per day on a list before a link to the whole day
+# A column of the profile's week shows a day of hourly visits whole (09:00-17:00 is eight);
+# only denser days end in a link to the rest, so most columns need no second page.
+GRID_PER_DAY = 8
 
 STATUS_LABELS = {
     AppointmentStatus.REQUESTED: "Requested",
@@ -71,6 +74,15 @@ class SlotLink:
     label: str        # "9:00 AM PDT"
     url: str
 
+    # The two halves of the label, so a narrow column can wrap between them and never inside one.
+    @property
+    def time(self) -> str:
+        return self.label.rpartition(" ")[0]
+
+    @property
+    def abbr(self) -> str:
+        return self.label.rpartition(" ")[2]
+
 
 @dataclass(frozen=True)
 class DayGroup:
@@ -80,17 +92,34 @@ class DayGroup:
     total: int
     more_url: str | None
 
+    @property
+    def weekday(self) -> str:
+        """"Tue": a week column's heading, over short_date."""
+        return scheduling.DAY_NAMES[self.day.weekday()][:3]
+
+    @property
+    def short_date(self) -> str:
+        return short_day(self.day)
+
 
 @dataclass(frozen=True)
 class ClinicSlots:
     clinic: Clinic
     zone: str
     days: list[DayGroup]
+    today: date | None = None   # in the clinic's zone: the week grid marks it
+
+    @property
+    def total(self) -> int:
+        return sum(day.total for day in self.days)
 
 
 def group_by_day(slots: Iterable[scheduling.Slot], zone: str, slot_url: Callable[[scheduling.Slot], str],
-                 day_url: Callable[[date], str] | None = None, per_day: int | None = PER_DAY) -> list[DayGroup]:
-    by_day: dict[date, list[scheduling.Slot]] = {}
+                 day_url: Callable[[date], str] | None = None, per_day: int | None = PER_DAY,
+                 every_day: Iterable[date] = ()) -> list[DayGroup]:
+    """Slots per local day, in order; each of ``every_day`` gets a group even when it has no
+    slot, so a week shows its empty days too."""
+    by_day: dict[date, list[scheduling.Slot]] = {day: [] for day in every_day}
     for slot in slots:
         by_day.setdefault(local(slot.start, zone).date(), []).append(slot)
     groups = []
@@ -157,9 +186,11 @@ def slots_by_clinic(practitioner: Practitioner, clinics: list[Clinic], kind: App
                     day_url: Callable[[Clinic, date], str] | None = None,
                     days: int = PROFILE_DAYS, ignore_appointment_id: int | None = None,
                     keep: Callable[[scheduling.Slot], bool] | None = None,
-                    now: datetime | None = None, offset_days: int = 0) -> list[ClinicSlots]:
+                    now: datetime | None = None, offset_days: int = 0, per_day: int | None = PER_DAY,
+                    every_day: bool = False) -> list[ClinicSlots]:
     """``days`` days of free slots of each clinic from ``offset_days`` after its today, counted
-    in the clinic's own zone. One call to the scheduler covers every clinic."""
+    in the clinic's own zone (with ``every_day``, days without a slot included). One call to
+    the scheduler covers every clinic."""
     if not clinics:
         return []
     now = now or utcnow()
@@ -173,9 +204,11 @@ def slots_by_clinic(practitioner: Practitioner, clinics: list[Clinic], kind: App
         last = todays[clinic.id] + timedelta(days=days)
         mine = [s for s in found if s.clinic_id == clinic.id and (keep is None or keep(s))
                 and todays[clinic.id] <= local(s.start, clinic.timezone).date() < last]
+        shown_days = [todays[clinic.id] + timedelta(days=n) for n in range(days)] if every_day else []
         result.append(ClinicSlots(clinic, clinic.timezone, group_by_day(
             mine, clinic.timezone, slot_url,
-            (lambda day, c=clinic: day_url(c, day)) if day_url is not None else None)))
+            (lambda day, c=clinic: day_url(c, day)) if day_url is not None else None,
+            per_day=per_day, every_day=shown_days), today=clinic_today(clinic, now)))
     return result
 
 

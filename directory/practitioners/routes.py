@@ -36,7 +36,8 @@ def profile(practitioner_id: int):
     slot_groups = booking_display.slots_by_clinic(
         practitioner, found.clinics, kind, slot_url=booking_display.slot_url(practitioner),
         day_url=booking_display.day_url(practitioner, kind), days=booking_display.WEEK,
-        offset_days=week.number * booking_display.WEEK) if kind is not None else []
+        offset_days=week.number * booking_display.WEEK, per_day=booking_display.GRID_PER_DAY,
+        every_day=True) if kind is not None else []
     return render_template("practitioners/profile.html", practitioner=practitioner,
                            clinics=found.clinics, licences=licences,
                            certifications=found.certifications,
