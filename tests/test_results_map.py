@@ -1,6 +1,8 @@
-"""The map of search results, drawn on the server over the shipped outlines."""
+"""The map of search results: drawn on the server over the shipped outlines, pins numbered as
+the list is, and on the search page only when there are results to map."""
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -10,6 +12,7 @@ from geopy.point import Point
 
 from directory.services.search import results_map
 from directory.services.search.results_map import Pin, draw
+from tests.test_pages import SF, north_of
 
 SAN_FRANCISCO = (37.7749, -122.4194)
 LAKE_TAHOE_CORNER = (39.0, -120.0)   # where the California-Nevada line turns south-east
@@ -132,3 +135,67 @@ def test_the_street_map_data_carries_the_origin_radius_and_pins():
     assert data["pins"] == [{"number": 1, "lat": pins[0].latitude, "lon": pins[0].longitude,
                              "label": "Practitioner 1, Clinic", "anchor": "result-number-1"}]
     assert draw(SAN_FRANCISCO, 1, "mi", []).street_map()["radius"] == pytest.approx(1609.344)
+
+
+# The search page ---------------------------------------------------------------------------
+
+def map_of(html: str) -> dict:
+    """The numbers and titles of the pins (drawn last first), the cards' ids and the list's start."""
+    pins = re.findall(r'<g class="results-map__pin"><title>(\d+)\. ([^<]*)</title>', html)[::-1]
+    return {"pins": [int(n) for n, _ in pins], "labels": [label for _, label in pins],
+            "cards": [int(n) for n in re.findall(r'<li class="result" id="result-number-(\d+)"', html)],
+            "start": int(re.search(r'<ol class="result-list" start="(\d+)"', html).group(1))}
+
+
+def caption(html: str) -> str:
+    return " ".join(re.search(r'id="results-map-caption"[^>]*>(.*?)</figcaption>', html, re.S).group(1).split())
+
+
+@pytest.fixture
+def three_nearby(create_practitioner):
+    return [create_practitioner(display_name=f"Mapped {i}", clinics=[{"name": f"Clinic {i}", "latitude": lat,
+                                                                      "longitude": lon}])
+            for i, (lat, lon) in enumerate([north_of(SF, 1), north_of(SF, 2), north_of(SF, 3)], start=1)]
+
+
+def test_results_have_a_map_whose_pins_are_numbered_as_the_list_on_every_page(client, three_nearby):
+    html = client.get("/?near=94110&per_page=2").get_data(as_text=True)
+    found = map_of(html)
+    assert found["pins"] == found["cards"] == [1, 2] and found["start"] == 1
+    assert found["labels"] == ["Mapped 1, Clinic 1", "Mapped 2, Clinic 2"]
+    assert re.search(r'<svg [^>]*role="img"\s+aria-labelledby="results-map-caption"', html)
+    assert caption(html).startswith("Map of results 1–2 within 25 mi of San Francisco, CA 94110: numbered pins")
+
+    html = client.get("/?near=94110&per_page=2&page=2").get_data(as_text=True)
+    found = map_of(html)
+    assert found["pins"] == found["cards"] == [3] and found["start"] == 3
+    assert found["labels"] == ["Mapped 3, Clinic 3"]
+    assert caption(html).startswith("Map of result 3 within 25 mi of ")
+
+
+def test_pins_sit_where_the_clinics_are(client, three_nearby):
+    html = client.get("/?near=37.7509,-122.4153&radius=5").get_data(as_text=True)
+    xs_ys = re.findall(r'<g class="results-map__pin"><title>\d+\.[^<]*</title>\s*<circle cx="([\d.]+)" cy="([\d.]+)"', html)
+    (x3, y3), (x2, y2), (x1, y1) = [(float(x), float(y)) for x, y in xs_ys]
+    assert x1 == pytest.approx(x2, abs=0.2) == pytest.approx(x3, abs=0.2)  # due north, one mile apart
+    assert y1 - y2 == pytest.approx(y2 - y3, abs=0.2) and y1 > y2 > y3
+
+
+@pytest.mark.parametrize("url", ["/", "/?near=00000", "/?near=94110&radius=-1", "/?near=10001",
+                                 "/?near=94110&page=9"])
+def test_no_map_without_results_to_show(client, three_nearby, url):
+    html = client.get(url).get_data(as_text=True)
+    assert "results-map" not in html and "result-number-" not in html
+
+
+def test_labels_are_escaped_in_the_drawing(client, create_practitioner):
+    create_practitioner(display_name="<script>alert(1)</script> & Co", clinics=[{"name": "Back & <b>Neck</b>"}])
+    html = client.get("/?near=94110").get_data(as_text=True)
+    assert "<script>alert" not in html and "<b>Neck" not in html
+    assert "<title>1. &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co, Back &amp; &lt;b&gt;Neck&lt;/b&gt;</title>" in html
+
+
+def test_the_default_page_loads_no_street_map(client, three_nearby):
+    for url in ("/", "/?near=94110"):
+        html = client.get(url).get_data(as_text=True)
+        assert "leaflet" not in html.lower() and "results-map.js" not in html
