@@ -199,3 +199,60 @@ def test_the_default_page_loads_no_street_map(client, three_nearby):
     for url in ("/", "/?near=94110"):
         html = client.get(url).get_data(as_text=True)
         assert "leaflet" not in html.lower() and "results-map.js" not in html
+
+
+# The street map (MAP_TILE_URL) -------------------------------------------------------------
+
+OSM = {"MAP_TILE_URL": "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png",
+       "MAP_TILE_ATTRIBUTION": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'}
+
+
+def test_with_a_tile_url_the_page_loads_leaflet_from_our_own_origin_and_lets_only_tiles_in(make_app):
+    from tests.factories import create_practitioner
+
+    app = make_app(**OSM)
+    create_practitioner(display_name="Tiled </script><script>alert(1)</script>", clinics=[{"name": "A & B"}])
+    client = app.test_client()
+    response = client.get("/?near=94110")
+    html = response.get_data(as_text=True)
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/js/results-map.js"):
+        assert path in assets and client.get(path).status_code == 200
+    assert not [a for a in assets if not a.startswith("/")]  # nothing from a CDN
+
+    csp = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    assert csp["img-src"] == "'self' data: https://*.tile.openstreetmap.org"
+    assert csp["script-src"] == "'self'" and csp["default-src"] == "'self'"
+    assert "tile.openstreetmap.org" not in client.get("/").headers["Content-Security-Policy"].split("img-src")[0]
+
+    block = re.search(r'<script type="application/json" id="results-map-data">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(block)
+    assert data["pins"][0]["label"] == "Tiled </script><script>alert(1)</script>, A & B"
+    assert "<" not in block and "alert(1)</script>" not in html
+    assert [p["anchor"] for p in data["pins"]] == ["result-number-1"] and 'id="result-number-1"' in html
+    assert 'data-tiles="https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert 'data-attribution="&amp;copy; &lt;a href=' in html  # Leaflet shows it; the attribute holds it as text
+
+
+@pytest.mark.parametrize("url", ["tile.openstreetmap.org/{z}/{x}/{y}.png", "javascript:alert(1)//{z}/{x}/{y}",
+                                 "https://tile.example/{z}/{x}.png", "https://me:secret@tile.example/{z}/{x}/{y}.png",
+                                 "https://tile.example; script-src *;/{z}/{x}/{y}.png", "ftp://tile.example/{z}/{x}/{y}",
+                                 "https://tile.example/{z}/{x}/{y}.png' 'unsafe-inline"])
+def test_a_bad_tile_url_stops_the_app_from_starting(tmp_path, monkeypatch, url):
+    from directory import config, create_app
+    from tests.conftest import make_config
+
+    with pytest.raises(RuntimeError, match="MAP_TILE_URL must be"):
+        create_app(make_config(f"sqlite:///{tmp_path / 'x.db'}", MAP_TILE_URL=url, MAP_TILE_ATTRIBUTION="Tiles"))
+    monkeypatch.setenv("MAP_TILE_URL", url)
+    monkeypatch.setenv("MAP_TILE_ATTRIBUTION", "Tiles")
+    with pytest.raises(RuntimeError, match="MAP_TILE_URL must be"):
+        config.from_environment(str(tmp_path))
+
+
+def test_a_tile_url_needs_its_attribution(tmp_path):
+    from directory import create_app
+    from tests.conftest import make_config
+
+    with pytest.raises(RuntimeError, match="MAP_TILE_ATTRIBUTION must be set"):
+        create_app(make_config(f"sqlite:///{tmp_path / 'x.db'}", MAP_TILE_URL=OSM["MAP_TILE_URL"]))
