@@ -120,7 +120,8 @@ def outlines() -> Outlines:
     return Outlines(kinds["state"], kinds["county"], {cell: tuple(found) for cell, found in grid.items()})
 
 
-def _pieces_in(box: tuple[float, float, Sequence[tuple[float, float]]]) -> dict[str, list[tuple[float, ...]]]:
+def _pieces_in(box: tuple[float, float, Sequence[tuple[float, float]]],
+               kinds: tuple[str, ...]) -> dict[str, list[tuple[float, ...]]]:
     """Pieces whose box meets the latitude range and any of the longitude ranges."""
     south, north, lon_ranges = box
     found = outlines()
@@ -128,7 +129,8 @@ def _pieces_in(box: tuple[float, float, Sequence[tuple[float, float]]]) -> dict[
     for west, east in lon_ranges:
         for cell in _cells(west, south, east, north):
             for kind, i in found.grid.get(cell, ()):
-                chosen[kind].add(i)
+                if kind in kinds:
+                    chosen[kind].add(i)
     pieces = {"state": found.state, "county": found.county}
     return {kind: [pieces[kind][i] for i in sorted(indexes)
                    if pieces[kind][i][1] <= north and pieces[kind][i][3] >= south
@@ -167,7 +169,7 @@ class _Projection:
         self.per_degree = math.radians(earth_radius(unit))
         # Never zero, so a view at a pole still has a width.
         self.cos = max(math.cos(math.radians(self.lat0)), 1e-6)
-        self.west = self.north = 0.0
+        self.west = self.east = self.south = self.north = 0.0  # the view, set by fit
         self.scale = 1.0
 
     def local(self, lat: float, lon: float) -> tuple[float, float]:
@@ -180,9 +182,8 @@ class _Projection:
         pad = 2 * half * MARGIN
         west, east = min(min(xs), -MIN_HALF_SPAN) - pad, max(max(xs), MIN_HALF_SPAN) + pad
         south, north = min(min(ys), -MIN_HALF_SPAN) - pad, max(max(ys), MIN_HALF_SPAN) + pad
-        self.west, self.north = west, north
+        self.west, self.east, self.south, self.north = west, east, south, north
         self.scale = SIZE / max(east - west, north - south)
-        self.south, self.east = south, east
         return round((east - west) * self.scale, 1), round((north - south) * self.scale, 1)
 
     def screen(self, local: tuple[float, float]) -> tuple[float, float]:
@@ -234,9 +235,8 @@ def draw(origin: tuple[float, float], radius: float, unit: str, pins: Sequence[P
     ring = [projection.local(lat, lon) for lat, lon in circle_points(origin, radius, unit)]
     located = [projection.local(pin.latitude, pin.longitude) for pin in pins]
     width, height = projection.fit([*ring, *located, (0.0, 0.0)])
-    lines = _pieces_in(projection.box())
-    if SIZE / projection.scale * (KM_PER_MILE if unit == "mi" else 1.0) > COUNTY_LINES_KM:
-        lines["county"] = []
+    wide = SIZE / projection.scale * (KM_PER_MILE if unit == "mi" else 1.0) > COUNTY_LINES_KM
+    lines = _pieces_in(projection.box(), ("state",) if wide else ("state", "county"))
     origin_x, origin_y = projection.screen((0.0, 0.0))
     return ResultsMap(
         width=width, height=height,
