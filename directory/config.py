@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,29 @@ def _public_base_url(raw: str, production: bool) -> str:
         raise RuntimeError(f"PUBLIC_BASE_URL must be an http(s) address such as https://meridian.example, "
                            f"not {raw!r}")
     return url
+
+
+_TILE_HOST = re.compile(r"(\{s\}\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?")
+
+
+def map_tile_origin(url: str, attribution: str) -> str:
+    """The origin tiles come from (for the Content-Security-Policy), or "" when there is no
+    street map. Refuses a MAP_TILE_URL that could not work or would loosen the policy."""
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if (parts.scheme not in ("https", "http") or not _TILE_HOST.fullmatch(parts.netloc)
+            or any(p not in parts.path + parts.query for p in ("{z}", "{x}", "{y}"))
+            or any(c.isspace() or c in "'\";," for c in url)):
+        raise RuntimeError("MAP_TILE_URL must be an http(s) tile address with {z}, {x} and {y}, a host name "
+                           "and no user name, optionally {s}. for subdomains, such as "
+                           f"https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png; not {url!r}")
+    if not attribution.strip():
+        raise RuntimeError("MAP_TILE_ATTRIBUTION must be set with MAP_TILE_URL: tile providers require "
+                           "credit on the map, e.g. '&copy; OpenStreetMap contributors'")
+    # A content-security-policy source may stand for any subdomain with "*.", as {s} does.
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
 def _intake_keys(instance_path: Path, production: bool) -> list[str]:
@@ -137,6 +161,9 @@ def defaults() -> dict:
         "LOG_LEVEL": "INFO",
         # Per-process memory for finished search answers (services.search_cache); 0 turns it off.
         "SEARCH_CACHE_MB": 32.0,
+        # A street map under the results map (Leaflet); unset, the page asks no other server.
+        "MAP_TILE_URL": "",
+        "MAP_TILE_ATTRIBUTION": "",
     }
 
 
@@ -149,6 +176,7 @@ FROM_ENVIRONMENT = (
     "PHOTO_RATE_LIMIT", "PROXY_COUNT", "HOLD_HOURS", "CANCEL_CUTOFF_HOURS", "API_TOKEN_HOURS", "LOG_LEVEL",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT_SECONDS",
     "MAIL_SEND_AFTER_COMMIT", "SEARCH_CACHE_MB", "SUPPORT_EMAIL", "EXPORT_RATE_LIMIT",
+    "MAP_TILE_URL", "MAP_TILE_ATTRIBUTION",
 )
 # Folders that default to instance/ (create_app fills them in when unset).
 FOLDERS_FROM_ENVIRONMENT = ("MAIL_FILE_DIR", "PHOTO_DIR")
@@ -181,6 +209,7 @@ def from_environment(instance_path: str) -> dict:
     settings = {**base, **{name: _from_env(name, base[name]) for name in FROM_ENVIRONMENT}}
     if not 0 <= settings["SEARCH_CACHE_MB"] <= 64 * 1024:  # also refuses nan and inf
         raise RuntimeError(f"SEARCH_CACHE_MB must be between 0 and 65536, not {settings['SEARCH_CACHE_MB']}")
+    map_tile_origin(settings["MAP_TILE_URL"], settings["MAP_TILE_ATTRIBUTION"])  # refuse a bad one now
     port = settings["MAIL_PORT"]
     settings.update({
         "ENV_NAME": "production" if production else "development",

@@ -4,26 +4,32 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, current_app, request, session
 from markupsafe import Markup
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+from directory.config import map_tile_origin
+
+
+def content_security_policy(tile_origin: str = "") -> str:
+    """The policy; a street map's tiles (MAP_TILE_URL) are the only images from elsewhere."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: {tile_origin}".rstrip(),
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _secure_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", current_app.extensions["content_security_policy"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -106,6 +112,9 @@ def printable(value):
 
 
 def init_app(app: Flask) -> None:
+    # Here as well as in config: settings handed to create_app (tests) skip the environment's checks.
+    tile_origin = map_tile_origin(app.config.get("MAP_TILE_URL", ""), app.config.get("MAP_TILE_ATTRIBUTION", ""))
+    app.extensions["content_security_policy"] = content_security_policy(tile_origin)
     app.before_request(_refuse_unstorable_text)
     # Set before any template compiles: Jinja builds finalize into the compiled code.
     app.jinja_env.finalize = printable

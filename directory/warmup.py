@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from directory.extensions import db
 from directory.services.search import nearby as geo
+from directory.services.search import results_map
 from directory.services.licensing import jurisdictions
 from directory.services.geocoding import zip_index
 
@@ -51,6 +52,7 @@ def warm(app: Flask) -> dict[str, float]:
     """Seconds spent on each step, for the log."""
     steps: dict[str, Callable[[], object]] = {
         "zip index": zip_index.load,
+        "map outlines": results_map.outlines,
         "jurisdiction rules": jurisdictions.all_jurisdictions,
         "templates": lambda: _templates(app),
         "routes": lambda: _url_map(app),

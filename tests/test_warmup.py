@@ -18,6 +18,7 @@ from directory import create_app
 from directory.data import build_zip_table
 from directory.extensions import db
 from directory.services.geocoding import zip_index
+from directory.services.search import results_map
 from directory.warmup import warm
 from tests.conftest import make_config
 
@@ -55,9 +56,11 @@ def test_warm_up_builds_the_index_compiles_every_template_and_leaves_no_connecti
         db.create_all()
         db.engine.dispose()
     zip_index._index.cache_clear()
+    results_map.outlines.cache_clear()
     spent = warm(file_app)
-    assert set(spent) == {"zip index", "jurisdiction rules", "templates", "routes", "search"}
+    assert set(spent) == {"zip index", "map outlines", "jurisdiction rules", "templates", "routes", "search"}
     assert zip_index._index.cache_info().currsize == 1
+    assert results_map.outlines.cache_info().currsize == 1
     cached = {name for (_loader, name) in file_app.jinja_env.cache.keys()}
     assert cached == set(file_app.jinja_env.list_templates())
     with file_app.app_context():

@@ -17,6 +17,7 @@ from directory.services.search import nearby as geo
 from directory.services.geocoding import locate as geocoding
 from directory.services.search import cache as search_cache
 from directory.services.search import query as search_query
+from directory.services.search import results_map
 from directory.services.search.nearby import MAX_RADIUS
 from directory.services.search.query import FALSE_WORDS
 
@@ -203,6 +204,7 @@ def _render_index(now: datetime | None) -> tuple[str, bool]:
         error_list=_ordered_errors(errors),
         search=search,
         results=results,
+        results_map=results_map.for_page(results),
         ratings=reviews.summaries([hit.practitioner.id for hit in results.hits]) if results else {},
         suggestions=suggestions,
         emptied=emptied,

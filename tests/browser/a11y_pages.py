@@ -55,8 +55,9 @@ def heading(page: Page, text: str | re.Pattern) -> None:
 def visitor(w: Walk, world: World, app: Flask) -> None:
     page = w.page
     w.visit("/", "search: nothing searched yet")
-    w.visit("/?near=94110&per_page=1", "search: results over several pages")
+    w.visit("/?near=94110&per_page=1", "search: results over several pages, with their map")
     expect(page.get_by_role("navigation", name="Results pages")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^Map of result 1 within"))).to_be_visible()
     w.visit("/?near=10001", "search: no results, with suggestions")
     expect(page.locator(".empty-state")).to_be_visible()
     w.visit("/?near=94110&page=99", "search: past the last page of results")
