@@ -1,7 +1,8 @@
 """Conditional answers for what search shows: clients may keep a copy, but ask before reusing it.
 
 An answer's ETag names everything it was built from: the search epoch (the generation,
-moved on by every commit that changes what a listing shows, and today's date), the code
+moved on by every commit that changes what a listing shows, the next-free generation,
+moved on by every change of a next free time, today's date and the minute), the code
 that rendered it (so a deploy changes it), and the request's own inputs. A client that
 sends the tag back in If-None-Match gets 304 without the search being run while the tag
 still holds; after a suspension the generation moves and the full new answer comes back.
@@ -47,8 +48,8 @@ def etag(epoch: Epoch | None, *inputs: object) -> str | None:
     (then nothing can be promised about the answer, and it carries no tag)."""
     if epoch is None:
         return None
-    generation, day, minute = epoch
-    parts = (current_app.extensions[EXTENSION], generation, day.isoformat(), minute.isoformat(), *inputs)
+    parts = (current_app.extensions[EXTENSION], epoch.generation, epoch.next_free, epoch.day.isoformat(),
+             epoch.minute.isoformat(), *inputs)
     # Weak: two answers with one tag show the same data, not necessarily the same bytes.
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 

@@ -33,7 +33,6 @@ GLOBALS = {
     "kept_original": replacement.kept_original,
     "STATUS_LABELS": display.STATUS_LABELS,
     "iso_utc": display.iso_utc,
-    "first_visit_url": display.first_visit_url,
     # words for reaction reports
     "TRIAGE_LABELS": triage.LEVEL_LABELS,
 }

@@ -1,7 +1,7 @@
 """Cached search answers: served again only while nothing they show has changed."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import update
@@ -14,7 +14,7 @@ from directory.services.search import nearby as geo
 from directory.services.licensing import decisions as licensing
 from directory.services.licensing import suspension
 from directory.services.search import cache as search_cache
-from directory.services.search.cache import AnswerCache
+from directory.services.search.cache import AnswerCache, Epoch, LiveAnswer
 from tests import booking_fixtures
 from tests.conftest import create_schema, make_config
 from tests.factories import create_practitioner, create_user
@@ -52,38 +52,57 @@ def generation() -> int | None:
 
 # --- the cache itself -----------------------------------------------------------------------
 
+def live_answer(body: bytes, timely: bool = False) -> LiveAnswer:
+    return LiveAnswer((body,), (), timely)
+
+
+def epoch(generation: int, day: date, next_free: int = 0, minute: int = 0) -> Epoch:
+    return Epoch(generation, next_free, day, datetime(2026, 12, 6, 12, minute, tzinfo=timezone.utc))
+
+
 def test_an_answer_is_served_only_in_its_own_epoch():
     cache = AnswerCache(1000)
     today = date(2026, 12, 6)
-    cache.put((1, today), "k", b"answer")
-    assert cache.get((1, today), "k") == b"answer"
-    assert cache.get((2, today), "k") is None
-    assert cache.get((1, today + timedelta(days=1)), "k") is None
+    cache.put(epoch(1, today), "k", live_answer(b"answer"))
+    assert cache.get(epoch(1, today), "k").segments == (b"answer",)
+    assert cache.get(epoch(2, today), "k") is None
+    assert cache.get(epoch(1, today + timedelta(days=1)), "k") is None
+
+
+def test_next_free_times_and_the_minute_end_only_the_answers_ordered_or_filtered_by_them():
+    cache = AnswerCache(1000)
+    today = date(2026, 12, 6)
+    cache.put(epoch(1, today), "steady", live_answer(b"by distance"))
+    cache.put(epoch(1, today), "timely", live_answer(b"soonest first", timely=True))
+    for later in (epoch(1, today, next_free=7), epoch(1, today, minute=1)):
+        assert cache.get(later, "steady") is not None  # its times are filled in at each serve
+        assert cache.get(later, "timely") is None
+    assert cache.get(epoch(1, today), "timely") is not None
 
 
 def test_a_new_epoch_drops_every_older_answer():
     cache = AnswerCache(1000)
     today = date(2026, 12, 6)
-    cache.put((1, today), "a", b"old")
-    cache.put((2, today), "b", b"new")
+    cache.put(epoch(1, today), "a", live_answer(b"old"))
+    cache.put(epoch(2, today), "b", live_answer(b"new"))
     assert len(cache) == 1
-    cache.put((1, today), "a", b"late answer of the old epoch")
-    assert cache.get((2, today), "b") is None  # pushed out, never served across epochs
-    assert cache.get((1, today), "a") == b"late answer of the old epoch"
+    cache.put(epoch(1, today), "a", live_answer(b"late answer of the old epoch"))
+    assert cache.get(epoch(2, today), "b") is None  # pushed out, never served across epochs
+    assert cache.get(epoch(1, today), "a").segments == (b"late answer of the old epoch",)
 
 
 def test_least_recently_used_answers_go_first_when_full():
     cache = AnswerCache(100)
-    epoch = (1, date(2026, 12, 6))
+    now = epoch(1, date(2026, 12, 6))
     for key in "abc":
-        cache.put(epoch, key, b"x" * 25)
-    assert cache.get(epoch, "a") is not None  # now the most recently used
-    cache.put(epoch, "d", b"x" * 25)
-    cache.put(epoch, "e", b"x" * 25)
-    assert cache.get(epoch, "b") is None
-    assert [cache.get(epoch, k) is not None for k in "acde"] == [True, True, True, True]
-    cache.put(epoch, "huge", b"x" * 60)  # over a quarter of the room: not kept
-    assert cache.get(epoch, "huge") is None and len(cache) == 4
+        cache.put(now, key, live_answer(b"x" * 25))
+    assert cache.get(now, "a") is not None  # now the most recently used
+    cache.put(now, "d", live_answer(b"x" * 25))
+    cache.put(now, "e", live_answer(b"x" * 25))
+    assert cache.get(now, "b") is None
+    assert [cache.get(now, k) is not None for k in "acde"] == [True, True, True, True]
+    cache.put(now, "huge", live_answer(b"x" * 60))  # over a quarter of the room: not kept
+    assert cache.get(now, "huge") is None and len(cache) == 4
 
 
 # --- what changes the generation ----------------------------------------------------------

@@ -13,6 +13,8 @@ from directory.services.search import unlicensed_states
 from directory.services.search import nearby as geo
 from directory.services.reviews import reviews
 from directory.services.search import cache as search_cache
+from directory.services.search import live
+from directory.services.search.cache import LiveAnswer, Place
 from directory.services.search import query as search_query
 from directory.services.search.query import InvalidSearch, SearchRequest
 
@@ -76,24 +78,37 @@ def practitioners():
     # Links in the answer are absolute: the key holds the address it was asked at.
     key = ("api", request.url_root, request.query_string)
     epoch = search_cache.current_epoch()
+    now = None if epoch is None else epoch.minute  # the answer is true for the minute it is tagged with
     tag = http_cache.etag(epoch, *key)
     found = search_cache.lookup(key, epoch)
     if found.answer is None:
         # Parsed before If-None-Match is weighed: a bad search is a 400 even to "*".
         try:
-            req = search_query.parse(request.args)
+            req = search_query.parse(request.args, now=now)
         except InvalidSearch as exc:
             return _invalid(exc)
     if http_cache.client_has(tag):
         return http_cache.not_modified(tag, CACHE_CONTROL)
-    if found.answer is not None:
-        return _search_answer(found.answer, tag)
+    answer = found.answer
+    if answer is None:
+        answer = _search(req, now)
+        search_cache.store(found, key, answer)
+    return _search_answer(live.fill(answer, _next_available_json, now), tag)
+
+
+def _next_available_json(place: Place, start) -> bytes:
+    return current_app.json.dumps(serializers.live_next_available(place, start)).encode()
+
+
+def _search(req: SearchRequest, now) -> LiveAnswer:
+    """The answer, cut around the places its next free times go (see services.search.live)."""
     result = geo.search(req.origin, radius=req.radius, unit=req.unit, filters=req.filters,
-                        page=req.page, per_page=req.per_page, sort=req.sort)
+                        page=req.page, per_page=req.per_page, sort=req.sort, now=now)
     place = req.place
     unlicensed = unlicensed_states.explain(place, result, req.filters)
     nearest = unlicensed.nearest if unlicensed is not None else []
     rated = reviews.summaries([h.practitioner.id for h in [*result.hits, *nearest]])
+    recorder = live.Recorder()
     body = {
         "origin": None if place is None else {
             "lat": place.latitude, "lon": place.longitude, "label": place.label},
@@ -104,10 +119,10 @@ def practitioners():
         "page": result.page,
         "per_page": result.per_page,
         "pages": result.pages,
-        "results": [serializers.result(h, rated.get(h.practitioner.id)) for h in result.hits],
+        "results": [serializers.result(h, rated.get(h.practitioner.id), recorder) for h in result.hits],
         "unlicensed_state": None if unlicensed is None else {
             "state": unlicensed.state, "message": unlicensed.message,
-            "nearest_licensed": [serializers.result(h, rated.get(h.practitioner.id)) for h in nearest]},
+            "nearest_licensed": [serializers.result(h, rated.get(h.practitioner.id), recorder) for h in nearest]},
         "links": {
             "self": _link(req, req.page),
             "next": _link(req, req.page + 1)
@@ -115,9 +130,7 @@ def practitioners():
             "prev": _link(req, min(req.page - 1, result.pages)) if req.page > 1 else None,
         },
     }
-    answer = jsonify(body).get_data()
-    search_cache.store(found, key, answer)
-    return _search_answer(answer, tag)
+    return recorder.cut(jsonify(body).get_data(), json=True, timely=req.timely)
 
 
 @bp.get("/practitioners/<practitioner_id>")

@@ -13,6 +13,8 @@ from flask import url_for
 from directory.models import Clinic, Licence, Practitioner
 from directory.models._types import as_utc
 from directory.services.reviews.reviews import Summary
+from directory.services.search.cache import Place
+from directory.services.search.live import Recorder
 from directory.services.search.nearby import Hit
 
 
@@ -83,10 +85,7 @@ def brief_fees(practitioner: Practitioner) -> dict:
 
 def next_available(start: datetime | None, at: Clinic) -> dict | None:
     """The slot's start in the clinic's own offset, as the booking link and the profile show it."""
-    if start is None:
-        return None
-    local = as_utc(start).astimezone(ZoneInfo(at.timezone))
-    return {"start": local.isoformat(timespec="seconds"), "clinic_id": at.id}
+    return live_next_available(Place(at.id, (at.timezone,)), start)
 
 
 def shown_clinic_address(c: Clinic) -> dict:
@@ -101,8 +100,20 @@ def photo_url(practitioner: Practitioner) -> str | None:
                    _external=True)
 
 
-def result(hit: Hit, rated: Summary | None) -> dict:
-    return summary(hit.practitioner, hit.clinic, hit.licence, hit.distance, rated, hit.next_available)
+def result(hit: Hit, rated: Summary | None, live: Recorder) -> dict:
+    """A search result, its next free time a place ``live`` fills in at each serve."""
+    found = summary(hit.practitioner, hit.clinic, hit.licence, hit.distance, rated)
+    found["next_available"] = live.json(hit.clinic.id, hit.clinic.timezone)
+    return found
+
+
+def live_next_available(place: Place, start: datetime | None) -> dict | None:
+    """What ``result``'s place holds for ``start`` (see services.search.live)."""
+    (timezone,) = place.view
+    if start is None:
+        return None
+    return {"start": as_utc(start).astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds"),
+            "clinic_id": place.clinic_id}
 
 
 def summary(practitioner: Practitioner, shown_clinic: Clinic, shown_licence: Licence,

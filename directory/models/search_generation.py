@@ -32,6 +32,7 @@ from directory.models.search import SearchCell, SearchEntry
 
 ROW_ID = 1
 CHANGED = "search_generation_changed"  # key in Session.info
+NEXT_FREE_CHANGED = "next_free_generation_changed"  # key in Session.info
 # Reviews too: a result shows its practitioner's rating and count.
 SHOWN_IN_SEARCH = (Practitioner, Clinic, Licence, SearchEntry, Review)
 SHOWN_TABLES = frozenset(model.__tablename__ for model in (*SHOWN_IN_SEARCH, SearchCell))
@@ -42,11 +43,14 @@ class SearchGeneration(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Moved on by every commit that changes a next free time (services.search.next_free): answers
+    # ordered or filtered by those times are kept under it; the others fill the times in afresh.
+    next_free_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # db.create_all() (tests) gets the row as the migration does.
 event.listen(SearchGeneration.__table__, "after_create",
-             DDL(f"INSERT INTO search_generation (id, value) VALUES ({ROW_ID}, 0)"))
+             DDL(f"INSERT INTO search_generation (id, value, next_free_value) VALUES ({ROW_ID}, 0, 0)"))
 
 
 def read_generation(session: Session) -> int | None:
@@ -56,7 +60,7 @@ def read_generation(session: Session) -> int | None:
 
 # --- the read every cached search makes -------------------------------------------------------
 
-READ_SQL = f"SELECT value FROM search_generation WHERE id = {ROW_ID}"
+READ_SQL = f"SELECT value, next_free_value FROM search_generation WHERE id = {ROW_ID}"
 KEPT_READERS = 4  # per thread; tests make a database per test, production has one
 
 
@@ -68,8 +72,9 @@ class _Readers(threading.local):
 _readers = _Readers()
 
 
-def read_committed(session: Session) -> int | None:
-    """The latest committed value, or None when it can't be read (the caller then skips the cache).
+def read_committed(session: Session) -> tuple[int, int] | None:
+    """The latest committed generation and next-free generation, or None when they can't be read
+    (the caller then skips the cache).
 
     Read on a connection of this thread's own, kept open and outside any transaction, so
     each read sees the latest commit. A pooled session would cost a checkout, a ping and a
@@ -77,7 +82,10 @@ def read_committed(session: Session) -> int | None:
     """
     engine = session.get_bind()
     if isinstance(engine.pool, (StaticPool, SingletonThreadPool)):
-        return read_generation(session)  # one shared connection (in-memory SQLite): no other to open
+        # One shared connection (in-memory SQLite): no other to open.
+        row = session.execute(select(SearchGeneration.value, SearchGeneration.next_free_value)
+                              .where(SearchGeneration.id == ROW_ID)).first()
+        return None if row is None else (int(row[0]), int(row[1]))
     held = _readers.connections
     key = (os.getpid(), engine.url)  # a forked worker must not talk over its parent's socket
     connection = held.get(key)
@@ -98,7 +106,7 @@ def read_committed(session: Session) -> int | None:
         if connection is not None:
             _close_quietly(connection)
         return None
-    return None if row is None else int(row[0])
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 def _open_reader(engine: Engine):
@@ -129,6 +137,10 @@ def mark_search_changed(session: Session) -> None:
     session.info[CHANGED] = True
 
 
+def mark_next_free_changed(session: Session) -> None:
+    session.info[NEXT_FREE_CHANGED] = True
+
+
 def note_flushed_changes(session: Session, _context) -> None:
     if session.info.get(CHANGED):
         return
@@ -150,11 +162,16 @@ def bump_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # the outer commit counts for it
     session.flush()  # the commit's own flush comes after this hook; its changes count too
+    values = {}
     if session.info.pop(CHANGED, False):
-        session.execute(update(SearchGeneration).where(SearchGeneration.id == ROW_ID)
-                        .values(value=secrets.randbits(62)))
+        values["value"] = secrets.randbits(62)
+    if session.info.pop(NEXT_FREE_CHANGED, False):
+        values["next_free_value"] = secrets.randbits(62)
+    if values:
+        session.execute(update(SearchGeneration).where(SearchGeneration.id == ROW_ID).values(**values))
 
 
 def forget_on_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(CHANGED, None)
+        session.info.pop(NEXT_FREE_CHANGED, None)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from directory import http_cache
+from directory.search import live_html
 from directory.search.forms import FIELD_LABELS, FIELD_ORDER, SearchForm
 from directory.services.reviews import reviews
 from directory.services.presenters import money, technique_labels, therapy_labels
@@ -16,6 +17,8 @@ from directory.services.search.area import Circle
 from directory.services.search import nearby as geo
 from directory.services.geocoding import locate as geocoding
 from directory.services.search import cache as search_cache
+from directory.services.search import live
+from directory.services.search.cache import LiveAnswer
 from directory.services.search import query as search_query
 from directory.services.search import results_map
 from directory.services.search.nearby import MAX_RADIUS
@@ -132,26 +135,28 @@ PERSONAL = "private, no-cache"
 @bp.get("/")
 def index():
     if not _shared_page():
-        return http_cache.tagged(current_app.make_response(_render_index(None)[0]), None, PERSONAL, "Cookie")
+        answer, _ = _render_index(None)
+        page = current_app.make_response(live.fill(answer, live_html.render))
+        return http_cache.tagged(page, None, PERSONAL, "Cookie")
     key = ("page", request.url_root, request.query_string)
     epoch = search_cache.current_epoch()
+    now = None if epoch is None else epoch.minute  # the page is true for the minute it is tagged with
     tag = http_cache.etag(epoch, *key)
     if http_cache.client_has(tag):  # every shared page is a 200, errors included
         return http_cache.not_modified(tag, SHARED, "Cookie")
     found = search_cache.lookup(key, epoch) if request.args else search_cache.Lookup(None, None)
-    if found.answer is not None:
-        answer = current_app.response_class(found.answer, mimetype="text/html")  # stored encoded
-    else:
-        html, searched = _render_index(None if epoch is None else epoch[2])
+    answer = found.answer
+    if answer is None:
+        answer, searched = _render_index(now)
         if searched:
-            search_cache.store(found, key, html.encode())
-        answer = current_app.make_response(html)
-    return http_cache.tagged(answer, tag, SHARED, "Cookie")
+            search_cache.store(found, key, answer)
+    page = current_app.response_class(live.fill(answer, live_html.render, now), mimetype="text/html")
+    return http_cache.tagged(page, tag, SHARED, "Cookie")
 
 
-def _render_index(now: datetime | None) -> tuple[str, bool]:
-    """The page, and whether it holds search results (rather than errors or the empty form).
-    ``now``: the minute of the cache epoch, so the answer is true for the minute it is kept for."""
+def _render_index(now: datetime | None) -> tuple[LiveAnswer, bool]:
+    """The page, cut around the places its next free times go, and whether it holds search
+    results (rather than errors or the empty form). ``now``: the minute of the cache epoch."""
     args = request.args
     form = SearchForm(args)
     errors: dict[str, str] = {}
@@ -197,8 +202,10 @@ def _render_index(now: datetime | None) -> tuple[str, bool]:
                     emptied = _emptied(args, search)
             unlicensed = unlicensed_states.explain(search.place, results, search.filters)
 
+    recorder = live.Recorder()
     html = render_template(
         "search/index.html",
+        live=recorder,
         form=form,
         errors=errors,
         error_list=_ordered_errors(errors),
@@ -219,4 +226,4 @@ def _render_index(now: datetime | None) -> tuple[str, bool]:
         page_window=page_window,
         street_addresses=current_app.config.get("GEOCODER") != "offline",
     )
-    return html, results is not None
+    return recorder.cut(html.encode(), json=False, timely=bool(search and search.timely)), results is not None

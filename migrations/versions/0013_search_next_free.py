@@ -1,4 +1,5 @@
-"""Search index: next free first-visit time, fee, insurance, therapies and rating per row
+"""Search index: next free first-visit time, fee, insurance, therapies and rating per row;
+a next-free generation beside the search generation
 
 Revision ID: 0013searchnextfree
 Revises: 0012safetyreviews
@@ -45,6 +46,11 @@ def upgrade():
         for name in ('insurance_key', 'therapies_key', 'rating_count', 'next_fresh_until'):
             batch_op.alter_column(name, server_default=None)
 
+    with op.batch_alter_table('search_generation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('next_free_value', sa.BigInteger(), nullable=False, server_default='0'))
+    with op.batch_alter_table('search_generation', schema=None) as batch_op:
+        batch_op.alter_column('next_free_value', server_default=None)
+
     connection = op.get_bind()
     practitioners = connection.execute(sa.text(
         "SELECT p.id, p.insurance, p.complementary_therapies, p.fee_initial_cents FROM practitioner p "
@@ -65,6 +71,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('search_generation', schema=None) as batch_op:
+        batch_op.drop_column('next_free_value')
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
         for name in reversed(NEW_COLUMNS):
             batch_op.drop_column(name)

@@ -9,7 +9,8 @@ keep it true:
    a clinic's zone, the search index rows themselves — notes the practitioner; just before
    it commits, the rows are recomputed in the same transaction (under the practitioner's
    row lock on PostgreSQL, so two writers can't each compute from the other's old state).
-   A changed time moves the search generation on, so cached answers go too.
+   A changed time moves the next-free generation on: cached answers fill in next free
+   times afresh at every serve anyway, and those sorted or filtered by them go.
 2. Time. A search recomputes the rows it is about to show, or to sort or filter by, whose
    time has run out (``refresh_stale``), and ``flask search refresh-times`` does the same
    for the whole index ahead of time (cron, every minute), so searches seldom have to.
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from directory.extensions import db
 from directory.models import Appointment, AvailabilityRule, Clinic, Practitioner, SearchEntry, TimeOff
 from directory.models.search import _touched_practitioners
-from directory.models.search_generation import mark_search_changed
+from directory.models.search_generation import mark_next_free_changed
 from directory.services.booking.first_free import LOOKAHEAD, first_free
 from directory.services.booking.scheduling import booking_clock
 
@@ -76,7 +77,7 @@ def refresh_before_commit(session: Session) -> None:
         connection.execute(select(Practitioner.id).where(Practitioner.id.in_(ids))
                            .order_by(Practitioner.id).with_for_update())
     if refresh(connection, ids):
-        mark_search_changed(session)
+        mark_next_free_changed(session)
 
 
 def forget_on_end(session: Session, transaction: SessionTransaction) -> None:

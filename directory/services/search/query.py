@@ -39,6 +39,11 @@ class SearchRequest:
     available_within: int | None = None  # days, as asked; ``filters.available_by`` is the moment
 
     @property
+    def timely(self) -> bool:
+        """Whether the order or the set of results depends on next free times."""
+        return self.sort == "soonest" or self.filters.available_by is not None
+
+    @property
     def origin(self) -> tuple[float, float] | None:
         return None if self.place is None else (self.place.latitude, self.place.longitude)
 

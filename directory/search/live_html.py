@@ -1,0 +1,36 @@
+"""The words a result card shows for its clinic's next free time, filled into the cached page at
+each serve (services.search.live): the availability badge and the link to book that time."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from markupsafe import escape
+
+from directory.booking.display import first_visit_url
+from directory.services.booking.calendar_files import when
+from directory.services.search.cache import Place
+
+
+def badge(accepting: bool, horizon_days: int, start: datetime | None) -> str:
+    """"Accepting new patients" only with a first-visit time to show for it."""
+    if not accepting:
+        return '<p class="badge badge--closed">Not accepting new patients</p>'
+    if start is None:
+        return f'<p class="badge badge--closed">No first-visit times in the next {int(horizon_days)} days</p>'
+    return '<p class="badge badge--open">Accepting new patients</p>'
+
+
+def next_visit(practitioner_id: int, clinic_id: int, timezone: str, start: datetime | None) -> str:
+    if start is None:
+        return ""
+    return (f'<p class="result__next">Next free first visit: <a href="'
+            f'{escape(first_visit_url(practitioner_id, clinic_id, start))}">{escape(when(start, timezone))}</a></p>')
+
+
+def render(place: Place, start: datetime | None) -> bytes:
+    kind, *view = place.view
+    if kind == "badge":
+        accepting, horizon_days = view
+        return badge(accepting, horizon_days, start).encode()
+    practitioner_id, timezone = view
+    return next_visit(practitioner_id, place.clinic_id, timezone, start).encode()
