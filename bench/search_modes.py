@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,109 +33,6 @@ AFTER_MODES = ("b", "b0", "c", "d")
 MODES = ("a", *AFTER_MODES)
 NAMES = {"a": "distance, as before (51bf806)", "b": "distance + next_available", "b0": "b, no refresh on read",
          "c": "sort=soonest", "d": "available_within=7"}
-
-
-def _app(checkout: str, url: str):
-    sys.path.insert(0, checkout)
-    from cryptography.fernet import Fernet
-    from directory import create_app
-    # The demo seed stores encrypted intakes: a throwaway key, nothing read from instance/.
-    return create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
-                       "INTAKE_KEYS": [Fernet.generate_key().decode()]})
-
-
-def worker(checkout: str, url: str, task: str, origins_file: str, size: int, seed: int) -> None:
-    """Runs in the checkout's own process: seed, or serve timed searches; JSON on stdout."""
-    app = _app(checkout, url)
-    from directory.extensions import db
-    with app.app_context():
-        if task == "seed":
-            from compare_search import SEED_MODULES, _first_module
-            db.drop_all()
-            db.create_all()
-            started = time.perf_counter()
-            listed = _first_module(SEED_MODULES).seed(size, seed).listed
-            if db.engine.dialect.name == "postgresql":
-                db.session.execute(db.text("ANALYZE"))
-                db.session.commit()
-            print(json.dumps({"listed": listed, "seconds": round(time.perf_counter() - started, 1)}))
-            return
-        points = json.loads(Path(origins_file).read_text())
-        run = _searcher()
-        for origin in points["warm"]:
-            for mode in ("b", "c", "d"):  # the old checkout's searcher ignores the mode
-                run(mode, tuple(origin))
-                db.session.remove()
-        print("ready", flush=True)
-        for line in sys.stdin:  # "mode index" or "verify mode index"
-            words = line.split()
-            if words[0] == "verify":
-                print(json.dumps(_verify(words[1], tuple(points["measured"][int(words[2])]))), flush=True)
-                db.session.remove()
-                continue
-            mode, origin = words[0], tuple(points["measured"][int(words[1])])
-            started = time.perf_counter()
-            page = run(mode, origin)
-            elapsed = (time.perf_counter() - started) * 1000
-            print(json.dumps([elapsed, page.total, [h.practitioner.id for h in page.hits]]), flush=True)
-            db.session.remove()
-        db.engine.dispose()
-
-
-def _searcher():
-    """mode, origin → the page; in the old checkout only "a" exists."""
-    from compare_search import SEARCH_MODULES, _first_module
-    geo = _first_module(SEARCH_MODULES)
-    if not hasattr(geo, "SORTS"):
-        def old(_mode, origin):
-            return geo.search(origin, radius=25.0, unit="mi", per_page=20)
-        return old
-
-    from directory.services.booking.scheduling import booking_clock
-    from directory.services.search.area import Filters
-    fresh = geo._fresh
-
-    def new(mode, origin):
-        if mode == "b0":
-            geo._fresh = lambda rows, _now: rows
-            try:
-                return geo.search(origin, radius=25.0, unit="mi", per_page=20)
-            finally:
-                geo._fresh = fresh
-        if mode == "c":
-            return geo.search(origin, radius=25.0, unit="mi", per_page=20, sort="soonest")
-        if mode == "d":
-            return geo.search(origin, radius=25.0, unit="mi", per_page=20,
-                              filters=Filters(available_by=booking_clock() + timedelta(days=7)))
-        return geo.search(origin, radius=25.0, unit="mi", per_page=20)
-    return new
-
-
-def _verify(mode: str, origin) -> dict:
-    """Each hit's next_available against the first initial slot free_slots lists, same clock."""
-    from directory.models import AppointmentKind
-    from directory.services.booking.scheduling import booking_clock, free_slots
-    from directory.services.search import nearby as geo
-    from directory.services.search.area import Filters
-    now = datetime.now(timezone.utc)
-    clock = booking_clock(now)
-    filters = Filters(available_by=clock + timedelta(days=7)) if mode == "d" else Filters()
-    page = geo.search(origin, radius=25.0, unit="mi", per_page=20, filters=filters,
-                      sort="soonest" if mode == "c" else "distance", now=now)
-    checked, wrong = 0, []
-    for hit in page.hits:
-        p = hit.practitioner
-        slots = free_slots(p, start=(clock - timedelta(days=1)).date(), days=p.horizon_days + 3,
-                           kind=AppointmentKind.INITIAL, clinic_id=hit.clinic.id, now=now)
-        first = slots[0].start if slots else None
-        first = first if first is None or first.tzinfo else first.replace(tzinfo=timezone.utc)
-        if not p.accepting_new_patients:
-            first = None  # free_slots lists times; a first visit is not offered to new patients
-        checked += 1
-        if first != hit.next_available:
-            wrong.append([p.id, hit.clinic.id, str(hit.next_available), str(first)])
-    return {"checked": checked, "wrong": wrong,
-            "with_time": sum(h.next_available is not None for h in page.hits)}
 
 
 def _command(checkout: Path, *args: str) -> list[str]:
@@ -214,6 +110,8 @@ def run(args) -> dict:
                 verified["checked"] += found["checked"]
                 verified["with_time"] += found["with_time"]
                 verified["wrong"] += found["wrong"]
+        statements = {mode: [_ask(workers["before" if mode == "a" else "after"], f"count {mode} {index}")
+                             for index in sample] for mode in MODES}
     finally:
         for process in workers.values():
             process.stdin.close()
@@ -225,7 +123,11 @@ def run(args) -> dict:
             "b_same_as_b0": same("b", "b0"), "b_same_as_a": same("b", "a"),
             "d_totals_le_b": sum(d[0] <= b[0] for d, b in zip(answers["d"], answers["b"])),
             "avg_total": {m: round(sum(t for t, _ in answers[m]) / len(answers[m]), 1) for m in MODES},
-            "verify_origins": len(sample), "verified": verified}
+            "verify_origins": len(sample), "verified": verified,
+            "statements": {mode: [len(x) for x in found] for mode, found in statements.items()},
+            "statement_ms": {mode: [round(sum(ms for _s, ms in x), 2) for x in found]
+                             for mode, found in statements.items()},
+            "statement_detail": {mode: found for mode, found in statements.items()}}
 
 
 def markdown(r: dict) -> str:
@@ -242,7 +144,9 @@ def markdown(r: dict) -> str:
               f"{v['checked']} hits ({v['with_time']} with a time), {len(v['wrong'])} wrong"
               + (f": {v['wrong'][:5]}" if v["wrong"] else "") + ".",
               f"Same total and first page: b and b0 on {r['b_same_as_b0']}/{r['origins']} origins; "
-              f"b and a on {r['b_same_as_a']}/{r['origins']} (the two seeds differ where the new one adds hours)."]
+              f"b and a on {r['b_same_as_a']}/{r['origins']}.",
+              "Statements sent per search (round trips) on the verified origins, and the time spent in them: "
+              + "; ".join(f"{m} {r['statements'][m]} ({r['statement_ms'][m]} ms)" for m in MODES) + "."]
     return "\n".join(lines)
 
 
@@ -250,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         checkout, url, task, origins_file, size, seed = argv[1:7]
+        from modes_worker import worker
         worker(checkout, url, task, origins_file, int(size), int(seed))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -278,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result), file=sys.stderr)
+    print(json.dumps({k: v for k, v in result.items() if k != "statement_detail"}), file=sys.stderr)
     if not args.seed_only:
         print(markdown(result))
     return 0
