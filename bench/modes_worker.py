@@ -44,6 +44,13 @@ def worker(checkout: str, url: str, task: str, origins_file: str, size: int, see
         print("ready", flush=True)
         for line in sys.stdin:  # "mode index", "verify mode index" or "count mode index"
             words = line.split()
+            if words[0] == "cron":  # what `flask search refresh-times` does, run every minute by cron
+                from directory.services.search import next_free
+                started = time.perf_counter()
+                done = next_free.refresh_all()
+                print(json.dumps([done, round((time.perf_counter() - started) * 1000, 1)]), flush=True)
+                db.session.remove()
+                continue
             if words[0] == "count":  # statements (round trips) one search sends, each with its time
                 print(json.dumps(_statements(run, words[1], tuple(points["measured"][int(words[2])]))), flush=True)
                 db.session.remove()
