@@ -6,6 +6,8 @@
 #   DURATION=5s bench/load.sh --practitioners 10000                        a smoke run
 #   bench/load.sh --database-url postgresql://postgres@127.0.0.1:5432/bench   (ITS TABLES ARE DROPPED)
 #   SEARCH_CACHE_MB=0 bench/load.sh                every search computed anew (no answer cache)
+#   WRITER=0 bench/load.sh                         no bookings during the runs (the stale check still runs)
+#   PY=/path/to/.venv/bin/python bench/load.sh     another virtualenv (e.g. from a git worktree)
 #
 # Options: --practitioners N (100000), --duration D (60s; or DURATION=...), --timeout T (wrk's
 # 2s; or TIMEOUT=...), --connections "8 32",
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --workers) WORKERS="$2"; shift 2 ;;
     --database-url) DATABASE_URL_ARG="$2"; shift 2 ;;
     --json) JSON_PATH="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -111,9 +113,14 @@ done
 
 # During the measured runs: a writer that books a first visit shown by a search (and cancels
 # it) every second, and a check that search answers' next_available match the slots endpoint.
-log "writer (a booking and a cancellation every second) and stale check, during the runs"
-"$PY" bench/load_live.py writer --out "$TMP/writer.json" --stop-file "$TMP/stop" 2>"$TMP/writer.log" &
-LIVE_PIDS="$!"
+# WRITER=0: the stale check alone, to see what the bookings cost the cached search.
+if [ "${WRITER:-1}" != 0 ]; then
+  log "writer (a booking and a cancellation every second) and stale check, during the runs"
+  "$PY" bench/load_live.py writer --out "$TMP/writer.json" --stop-file "$TMP/stop" 2>"$TMP/writer.log" &
+  LIVE_PIDS="$!"
+else
+  log "stale check during the runs, no writer (WRITER=0)"
+fi
 "$PY" bench/load_live.py check "$BASE" --out "$TMP/check.json" --stop-file "$TMP/stop" 2>"$TMP/check.log" &
 LIVE_PIDS="$LIVE_PIDS $!"
 

@@ -80,10 +80,14 @@ def markdown(rows: list[dict], ratios: list[dict], args, info: dict) -> str:
 def live_line(live: dict) -> str:
     """The bookings made during the runs and the stale check of next_available."""
     w, c = live.get("writer") or {}, live.get("check") or {}
-    return (f"During the runs: {w.get('booked', '?')} first visits requested and {w.get('cancelled', '?')} "
-            f"cancelled by a writer, one a second, each at the very next_available a search showed "
-            f"({w.get('failed', '?')} attempts failed{': ' + '; '.join(w['errors'][:3]) if w.get('errors') else ''}). "
-            f"Stale check: {c.get('answers', '?')} search API answers, {c.get('results', '?')} results "
+    if not w:
+        written = "During the runs: no writer (WRITER=0). "
+    else:
+        written = (f"During the runs: {w.get('booked', '?')} first visits requested and {w.get('cancelled', '?')} "
+                   f"cancelled by a writer, one a second, each at the very next_available a search showed "
+                   f"({w.get('failed', '?')} attempts failed"
+                   f"{': ' + '; '.join(w['errors'][:3]) if w.get('errors') else ''}). ")
+    return (written + f"Stale check: {c.get('answers', '?')} search API answers, {c.get('results', '?')} results "
             f"({c.get('with_time', '?')} with a next_available) compared with the first initial slot of the "
             f"slots endpoint fetched right after; {c.get('differed_once', '?')} differed at first (a booking in "
             f"between), **{c.get('stale', '?')} stale** (a difference that persisted over 3 re-fetches a second "
