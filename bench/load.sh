@@ -6,6 +6,8 @@
 #   DURATION=5s bench/load.sh --practitioners 10000                        a smoke run
 #   bench/load.sh --database-url postgresql://postgres@127.0.0.1:5432/bench   (ITS TABLES ARE DROPPED)
 #   SEARCH_CACHE_MB=0 bench/load.sh                every search computed anew (no answer cache)
+#   WRITER=0 bench/load.sh                         no bookings during the runs (the stale check still runs)
+#   PY=/path/to/.venv/bin/python bench/load.sh     another virtualenv (e.g. from a git worktree)
 #
 # Options: --practitioners N (100000), --duration D (60s; or DURATION=...), --timeout T (wrk's
 # 2s; or TIMEOUT=...), --connections "8 32",
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --workers) WORKERS="$2"; shift 2 ;;
     --database-url) DATABASE_URL_ARG="$2"; shift 2 ;;
     --json) JSON_PATH="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,10 +47,14 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 
-PY=.venv/bin/python
+PY="${PY:-.venv/bin/python}"   # PY=/path/to/venv/bin/python: another checkout's virtualenv
+BIN=$(dirname "$PY")
 TMP=$(mktemp -d -t meridian-load-XXXXXX)
 GUNICORN_PID=""
+LIVE_PIDS=""
 cleanup() {
+  touch "$TMP/stop"
+  for pid in $LIVE_PIDS; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
     kill -TERM "$GUNICORN_PID" 2>/dev/null || true
     wait "$GUNICORN_PID" 2>/dev/null || true
@@ -70,15 +76,15 @@ if [ -n "$DATABASE_URL_ARG" ]; then
   "$PY" bench/benchdb.py reset "$DATABASE_URL"
 fi
 log "schema and $PRACTITIONERS demo practitioners (seed 42)..."
-.venv/bin/flask db upgrade >/dev/null 2>"$TMP/flask.log" || { cat "$TMP/flask.log" >&2; exit 1; }
-.venv/bin/flask seed-demo --practitioners "$PRACTITIONERS" --seed 42 >"$TMP/seed.log" 2>&1 \
+"$BIN/flask" db upgrade >/dev/null 2>"$TMP/flask.log" || { cat "$TMP/flask.log" >&2; exit 1; }
+"$BIN/flask" seed-demo --practitioners "$PRACTITIONERS" --seed 42 >"$TMP/seed.log" 2>&1 \
   || { cat "$TMP/seed.log" >&2; exit 1; }
 "$PY" bench/benchdb.py analyze "$DATABASE_URL"
 
 PORT=$("$PY" bench/benchdb.py free-port)
 BASE="http://127.0.0.1:$PORT"
 log "gunicorn, $WORKERS workers, on $BASE"
-CEILING_BASE_URL="$BASE" .venv/bin/gunicorn --pythonpath . --bind "127.0.0.1:$PORT" \
+CEILING_BASE_URL="$BASE" "$BIN/gunicorn" --pythonpath . --bind "127.0.0.1:$PORT" \
   --workers "$WORKERS" --log-level warning bench.ceiling_app:app >"$TMP/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 "$PY" bench/benchdb.py wait "$BASE/api/__ceiling" 120 || { cat "$TMP/gunicorn.log" >&2; exit 1; }
@@ -105,6 +111,19 @@ for target in $ORDER; do
   fi
 done
 
+# During the measured runs: a writer that books a first visit shown by a search (and cancels
+# it) every second, and a check that search answers' next_available match the slots endpoint.
+# WRITER=0: the stale check alone, to see what the bookings cost the cached search.
+if [ "${WRITER:-1}" != 0 ]; then
+  log "writer (a booking and a cancellation every second) and stale check, during the runs"
+  "$PY" bench/load_live.py writer --out "$TMP/writer.json" --stop-file "$TMP/stop" 2>"$TMP/writer.log" &
+  LIVE_PIDS="$!"
+else
+  log "stale check during the runs, no writer (WRITER=0)"
+fi
+"$PY" bench/load_live.py check "$BASE" --out "$TMP/check.json" --stop-file "$TMP/stop" 2>"$TMP/check.log" &
+LIVE_PIDS="$LIVE_PIDS $!"
+
 RESULTS="$TMP/results.jsonl"
 for connections in $CONNECTIONS; do
   for target in $ORDER; do
@@ -114,8 +133,13 @@ for connections in $CONNECTIONS; do
   done
 done
 
+touch "$TMP/stop"
+for pid in $LIVE_PIDS; do wait "$pid" || { log "writer or check failed"; cat "$TMP/writer.log" "$TMP/check.log" >&2; }; done
+LIVE_PIDS=""
+
 status=0
 "$PY" bench/load_report.py "$RESULTS" --practitioners "$PRACTITIONERS" --workers "$WORKERS" \
+  --writer "$TMP/writer.json" --check "$TMP/check.json" \
   --database-url "$DATABASE_URL" ${JSON_PATH:+--json "$JSON_PATH"} || status=$?
 if grep -qi "traceback\|error" "$TMP/gunicorn.log"; then
   log "gunicorn logged errors:"; grep -i -m 20 "traceback\|error" "$TMP/gunicorn.log" >&2

@@ -72,7 +72,27 @@ def markdown(rows: list[dict], ratios: list[dict], args, info: dict) -> str:
                  f"wrk -t2 (timeout {rows[0]['timeout'] if rows else '?'}), "
                  f"{rows[0]['duration'] if rows else '?'} per row, search answer cache: {cache_setting()}.")
     lines.append(benchlib.machine_line(info))
+    if args.live:
+        lines += ["", live_line(args.live)]
     return "\n".join(lines)
+
+
+def live_line(live: dict) -> str:
+    """The bookings made during the runs and the stale check of next_available."""
+    w, c = live.get("writer") or {}, live.get("check") or {}
+    if not w:
+        written = "During the runs: no writer (WRITER=0). "
+    else:
+        written = (f"During the runs: {w.get('booked', '?')} first visits requested and {w.get('cancelled', '?')} "
+                   f"cancelled by a writer, one a second, each at the very next_available a search showed "
+                   f"({w.get('failed', '?')} attempts failed"
+                   f"{': ' + '; '.join(w['errors'][:3]) if w.get('errors') else ''}). ")
+    return (written + f"Stale check: {c.get('answers', '?')} search API answers, {c.get('results', '?')} results "
+            f"({c.get('with_time', '?')} with a next_available) compared with the first initial slot of the "
+            f"slots endpoint fetched right after; {c.get('differed_once', '?')} differed at first (a booking in "
+            f"between), **{c.get('stale', '?')} stale** (a difference that persisted over 3 re-fetches a second "
+            f"apart){'; examples: ' + json.dumps(c['examples'][:3]) if c.get('examples') else ''}; "
+            f"{c.get('errors', '?')} check errors.")
 
 
 def cache_setting() -> str:
@@ -90,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    parser.add_argument("--writer", type=Path, help="bench/load_live.py writer's JSON")
+    parser.add_argument("--check", type=Path, help="bench/load_live.py check's JSON")
     args = parser.parse_args(argv)
+    args.live = {name: json.loads(path.read_text()) for name, path in (("writer", args.writer),
+                                                                       ("check", args.check))
+                 if path is not None and path.exists()}
     raw = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
     rows = [{**figures(r), "duration": r["duration"], "timeout": r["timeout"]} for r in raw]
     ratios = shares(rows)
@@ -98,13 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "practitioners": args.practitioners,
                                                "workers": args.workers, "search_cache": cache_setting(),
-                                               "rows": rows, "shares": ratios},
+                                               "rows": rows, "shares": ratios, "live": args.live},
                                               indent=2) + "\n")
     print(markdown(rows, ratios, args, info))
     failed = sum(r["http_errors"] + r["socket_errors"] for r in rows)
     if failed:
         print(f"\n{failed} requests failed: the target is zero errors.", file=sys.stderr)
-    return 1 if failed else 0
+    stale = (args.live.get("check") or {}).get("stale", 0)
+    if stale:
+        print(f"\n{stale} stale next_available answers: the target is zero.", file=sys.stderr)
+    return 1 if failed or stale else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ towards dense cities (radius 25 mi, first page of 20), in-process with an app co
 after a warm-up. Side by side, on a sample of the same origins, a naive search that
 loads every listed clinic and computes geopy's great-circle distance to each in Python.
 Progress goes to stderr; the Markdown table (or JSON with --json) to stdout.
+Search with next_available, sort=soonest and available_within against today's distance
+search, side by side in one run: bench/search_modes.py (same origins).
 """
 from __future__ import annotations
 
