@@ -81,6 +81,8 @@ class SearchEntry(db.Model):
         Index("ix_search_entry_cell", "cell", "is_primary", "expires_on", "latitude", "longitude"),
         Index("ix_search_entry_expires_on", "expires_on"),
         Index("ix_search_entry_primary_expires_on", "primary_expires_on"),
+        # Finds the rows whose next free time ran out, anywhere, in a few page reads.
+        Index("ix_search_entry_next_fresh_until", "next_fresh_until"),
     )
 
     clinic_id: Mapped[int] = mapped_column(

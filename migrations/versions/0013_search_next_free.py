@@ -45,6 +45,7 @@ def upgrade():
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
         for name in ('insurance_key', 'therapies_key', 'rating_count', 'next_fresh_until'):
             batch_op.alter_column(name, server_default=None)
+        batch_op.create_index('ix_search_entry_next_fresh_until', ['next_fresh_until'], unique=False)
 
     with op.batch_alter_table('search_generation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_free_value', sa.BigInteger(), nullable=False, server_default='0'))
@@ -71,6 +72,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('search_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_entry_next_fresh_until')
     with op.batch_alter_table('search_generation', schema=None) as batch_op:
         batch_op.drop_column('next_free_value')
     with op.batch_alter_table('search_entry', schema=None) as batch_op:
