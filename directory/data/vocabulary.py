@@ -35,35 +35,31 @@ INSURANCE: tuple[str, ...] = (
 )
 
 
-def technique_slug(value: str) -> str | None:
-    """Map a slug or a label, in any case, to the technique slug; None if unknown."""
+def _slug(value: str, vocabulary: dict[str, str]) -> str | None:
+    """The slug of a slug or a label, in any case, with "_" or " " for "-"; None if unknown."""
     needle = " ".join(value.strip().lower().replace("_", "-").split())
-    for slug, label in TECHNIQUES.items():
+    for slug, label in vocabulary.items():
         if needle in (slug, label.lower(), slug.replace("-", " ")):
             return slug
     return None
+
+
+def technique_slug(value: str) -> str | None:
+    return _slug(value, TECHNIQUES)
+
+
+def _name(value: str, names: tuple[str, ...]) -> str | None:
+    needle = " ".join(value.strip().lower().split())
+    return next((name for name in names if needle == name.lower()), None)
 
 
 def language_name(value: str) -> str | None:
-    needle = value.strip().lower()
-    for name in LANGUAGES:
-        if needle == name.lower():
-            return name
-    return None
+    return _name(value, LANGUAGES)
 
 
 def insurance_name(value: str) -> str | None:
-    needle = " ".join(value.strip().lower().split())
-    for name in INSURANCE:
-        if needle == name.lower():
-            return name
-    return None
+    return _name(value, INSURANCE)
 
 
 def therapy_slug(value: str) -> str | None:
-    """Map a complementary therapy's slug or label, in any case, to its slug; None if unknown."""
-    needle = " ".join(value.strip().lower().replace("_", "-").split())
-    for slug, label in COMPLEMENTARY_THERAPIES.items():
-        if needle in (slug, label.lower(), slug.replace("-", " ")):
-            return slug
-    return None
+    return _slug(value, COMPLEMENTARY_THERAPIES)

@@ -31,13 +31,12 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """The app on 127.0.0.1:<free port>, backed by a SQLite file with the schema created.
-    Insert data with ``with live_server.app.app_context(): ...``."""
+def serve(tmp_path, **settings):
+    """The app on 127.0.0.1:<free port>, backed by a SQLite file with the schema created, and
+    ``settings`` on top of the tests' own. Insert data with ``with server.app.app_context(): ...``."""
     # Uploads and mail stay in the test's own directory, not the repository's instance/.
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'browser.db'}",
-                                 PHOTO_DIR=str(tmp_path / "photos"), MAIL_FILE_DIR=str(tmp_path / "mail")))
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'browser.db'}", PHOTO_DIR=str(tmp_path / "photos"),
+                                 MAIL_FILE_DIR=str(tmp_path / "mail"), **settings))
     with app.app_context():
         create_schema()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -51,6 +50,11 @@ def live_server(tmp_path):
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    yield from serve(tmp_path)
 
 
 @pytest.fixture

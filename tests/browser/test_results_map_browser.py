@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from directory import create_app
-from directory.extensions import db
-from tests.conftest import create_schema, make_config
+from tests.browser.conftest import serve
 from tests.factories import create_practitioner
 from tests.test_pages import SF, north_of
 
@@ -26,25 +22,14 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 
 @pytest.fixture
 def tiled_server(tmp_path):
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'map.db'}", PHOTO_DIR=str(tmp_path / "photos"),
-                                 MAIL_FILE_DIR=str(tmp_path / "mail"), MAP_TILE_URL=TILES + "/{z}/{x}/{y}.png",
-                                 MAP_TILE_ATTRIBUTION="Test tiles"))
-    with app.app_context():
-        create_schema()
+    served = serve(tmp_path, MAP_TILE_URL=TILES + "/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION="Test tiles")
+    server = next(served)
+    with server.app.app_context():
         for n in (1, 2, 3):  # far enough apart for their markers not to overlap
             create_practitioner(display_name=f"Mapped {n}", clinics=[{"name": f"Clinic {n}", "latitude": north_of(SF, 6 * n)[0],
                                                                       "longitude": SF[1]}])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="map-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
+    yield server.url
+    served.close()
 
 
 def watch(page) -> dict:
