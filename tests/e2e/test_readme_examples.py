@@ -81,9 +81,12 @@ def test_the_readmes_sample_answers_match_what_the_demo_data_answers(demo_server
         assert search[key] == live[key], key
     shown, first = search["results"][0], live["results"][0]
     assert set(shown) == set(first), "the sample result's fields differ from the API's"
-    # Dates depend on the day the demo was seeded, and links on the host; the rest is fixed.
-    for key in set(shown) - {"licence", "profile_url", "api_url"}:
+    # Dates depend on the day the demo was seeded (and the next free time on the hour it is
+    # asked at), and links on the host; the rest is fixed.
+    for key in set(shown) - {"licence", "profile_url", "api_url", "next_available"}:
         assert shown[key] == first[key], key
+    assert first["next_available"] is not None and set(shown["next_available"]) == set(first["next_available"])
+    assert shown["next_available"]["clinic_id"] == first["next_available"]["clinic_id"] == first["clinic"]["id"]
     assert {k: v for k, v in shown["licence"].items() if k not in ("verified_at", "expires_on")} == \
         {k: v for k, v in first["licence"].items() if k not in ("verified_at", "expires_on")}
     assert [r["name"] for r in search["results"]] == [r["name"] for r in live["results"][:len(search["results"])]]
