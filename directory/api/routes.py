@@ -1,6 +1,8 @@
 """JSON API v1: nearby search and practitioner profiles, documented at /api/v1/openapi.json."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Response, current_app, jsonify, request, url_for
 
 from directory import http_cache
@@ -97,7 +99,13 @@ def practitioners():
 
 
 def _next_available_json(place: Place, start) -> bytes:
-    return current_app.json.dumps(serializers.live_next_available(place, start)).encode()
+    return _next_available_bytes(current_app.json, place, start)
+
+
+@lru_cache(maxsize=8192)
+def _next_available_bytes(provider, place: Place, start) -> bytes:
+    # The same places are filled in over and over with the same times.
+    return provider.dumps(serializers.live_next_available(place, start)).encode()
 
 
 def _search(req: SearchRequest, now) -> LiveAnswer:

@@ -3,7 +3,9 @@ each serve (services.search.live): the availability badge and the link to book t
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
+from flask import g, url_for
 from markupsafe import escape
 
 from directory.booking.display import first_visit_url
@@ -28,6 +30,13 @@ def next_visit(practitioner_id: int, clinic_id: int, timezone: str, start: datet
 
 
 def render(place: Place, start: datetime | None) -> bytes:
+    # The same few hundred places are filled in over and over with the same times: keep their
+    # words (per application root, which the booking link starts with).
+    return _words(place, start, g.get("booking_new_path") or url_for("booking.new"))
+
+
+@lru_cache(maxsize=8192)
+def _words(place: Place, start: datetime | None, _booking_path: str) -> bytes:
     kind, *view = place.view
     if kind == "badge":
         accepting, horizon_days = view
