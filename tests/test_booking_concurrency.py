@@ -126,7 +126,10 @@ def test_a_reschedule_racing_new_requests_for_its_target_is_atomic(app):
     assert all(isinstance(r, booking.SlotTaken) for r in results if not isinstance(r, int)), results
     old = db.session.get(Appointment, ids["old"])
     if isinstance(results[0], int):
-        assert old.status is AppointmentStatus.CANCELLED
+        # The mover won: a confirmed visit stands until the practitioner confirms its move.
+        moved = db.session.get(Appointment, results[0])
+        assert old.status is AppointmentStatus.CONFIRMED and moved.replaces_id == old.id
+        assert moved.status is AppointmentStatus.REQUESTED
     else:  # the mover lost: their appointment is exactly as it was
         assert old.status is AppointmentStatus.CONFIRMED and old.cancelled_by_id is None
     assert overlapping_active_pairs() == []
