@@ -51,7 +51,10 @@ def worker(checkout: str, database: str, task: str, origins_file: str, size: int
     from directory import create_app
     from directory.extensions import db
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True})
+    from cryptography.fernet import Fernet
+    # Checkouts whose demo seed stores encrypted intakes need a key; older ones ignore it.
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "TESTING": True,
+                      "INTAKE_KEYS": [Fernet.generate_key().decode()]})
     with app.app_context():
         if task == "seed":
             db.create_all()

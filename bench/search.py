@@ -32,6 +32,7 @@ import benchlib  # noqa: E402  (bench/, the script's own folder)
 from benchlib import log, percentile  # noqa: E402
 
 import zipcodes  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
 from geopy.distance import great_circle  # noqa: E402
 from sqlalchemy import func, inspect, select, text  # noqa: E402
 
@@ -136,7 +137,9 @@ def search_all(warm, points) -> tuple[list[float], list[tuple]]:
 
 
 def run_size(url: str, size: int, args) -> dict:
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    # The demo seed stores encrypted intakes: a throwaway key, nothing read from instance/.
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
+                      "INTAKE_KEYS": [Fernet.generate_key().decode()]})
     with app.app_context():
         seed_seconds, listed = prepare(size, args)
         points = origins(args.origins + WARM_UP, args.seed)
