@@ -137,14 +137,19 @@ def slot_url(practitioner: Practitioner) -> Callable[[scheduling.Slot], str]:
                                 start=iso_utc(slot.start), kind=slot.kind.value)
 
 
+def booking_path() -> str:
+    """The request page's path, built once per request."""
+    path = g.get("booking_new_path")
+    if path is None:
+        path = g.booking_new_path = url_for("booking.new")
+    return path
+
+
 def first_visit_url(practitioner_id: int, clinic_id: int, start: datetime) -> str:
     """The request page for one first-visit time, as the profile's own slot links give it. Put
     together here (numbers and an ISO time need no quoting): search pages hold dozens of these,
     and url_for costs a tenth of a millisecond each."""
-    path = g.get("booking_new_path")
-    if path is None:
-        path = g.booking_new_path = url_for("booking.new")
-    return (f"{path}?practitioner={int(practitioner_id)}&clinic={int(clinic_id)}&start={iso_utc(start)}"
+    return (f"{booking_path()}?practitioner={int(practitioner_id)}&clinic={int(clinic_id)}&start={iso_utc(start)}"
             f"&kind={AppointmentKind.INITIAL.value}")
 
 

@@ -2,13 +2,13 @@
 each serve (services.search.live): the availability badge and the link to book that time."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
-from flask import g, url_for
 from markupsafe import escape
 
-from directory.booking.display import first_visit_url
+from directory.booking.display import booking_path, first_visit_url
 from directory.services.booking.calendar_files import when
 from directory.services.search.cache import Place
 
@@ -29,14 +29,15 @@ def next_visit(practitioner_id: int, clinic_id: int, timezone: str, start: datet
             f'{escape(first_visit_url(practitioner_id, clinic_id, start))}">{escape(when(start, timezone))}</a></p>')
 
 
-def render(place: Place, start: datetime | None) -> bytes:
-    # The same few hundred places are filled in over and over with the same times: keep their
-    # words (per application root, which the booking link starts with).
-    return _words(place, start, g.get("booking_new_path") or url_for("booking.new"))
+def renderer() -> Callable[[Place, datetime | None], bytes]:
+    """What fills this request's page: the words for each place, for the application root the
+    booking link starts with (looked up once here, not once per place)."""
+    return partial(_words, booking_path=booking_path())
 
 
+# The same few hundred places are filled in over and over with the same times: keep their words.
 @lru_cache(maxsize=8192)
-def _words(place: Place, start: datetime | None, _booking_path: str) -> bytes:
+def _words(place: Place, start: datetime | None, booking_path: str) -> bytes:  # noqa: ARG001 (a key)
     kind, *view = place.view
     if kind == "badge":
         accepting, horizon_days = view

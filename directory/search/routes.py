@@ -136,7 +136,7 @@ PERSONAL = "private, no-cache"
 def index():
     if not _shared_page():
         answer, _ = _render_index(None)
-        page = current_app.make_response(live.fill(answer, live_html.render))
+        page = current_app.make_response(live.fill(answer, live_html.renderer()))
         return http_cache.tagged(page, None, PERSONAL, "Cookie")
     key = ("page", request.url_root, request.query_string)
     epoch = search_cache.current_epoch()
@@ -150,7 +150,7 @@ def index():
         answer, searched = _render_index(now)
         if searched:
             search_cache.store(found, key, answer)
-    page = current_app.response_class(live.fill(answer, live_html.render, now), mimetype="text/html")
+    page = current_app.response_class(live.fill(answer, live_html.renderer(), now), mimetype="text/html")
     return http_cache.tagged(page, tag, SHARED, "Cookie")
 
 

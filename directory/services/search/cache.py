@@ -48,9 +48,9 @@ class Epoch(NamedTuple):
         return self.generation, self.day
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where an answer shows one clinic's next free time, and what the words there need."""
+class Place(NamedTuple):
+    """Where an answer shows one clinic's next free time, and what the words there need.
+    (A named tuple: it keys the words' cache on every serve, and hashes in C.)"""
     clinic_id: int
     view: tuple  # for the renderer: e.g. ("badge", practitioner id, accepting, horizon days, zone)
 

@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -75,7 +76,13 @@ def current_starts(clinic_ids: list[int], now: datetime | None = None) -> dict[i
 
 def _moment(value: datetime | str) -> datetime:
     # SQLite hands back text to a plain DB-API read, and naive UTC through the ORM.
-    return as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+    return as_utc(value) if isinstance(value, datetime) else _parsed(value)
+
+
+@lru_cache(maxsize=16384)
+def _parsed(text: str) -> datetime:
+    # Every serve reads the same few hundred times again: parse each once.
+    return as_utc(datetime.fromisoformat(text))
 
 
 def fill(answer: LiveAnswer, render: Render, now: datetime | None = None) -> bytes:
