@@ -85,19 +85,36 @@ def seed(count: int, seed: int, *, today: date | None = None, batch_size: int = 
     ids = _next_ids()
     first_id = ids.practitioner
     kinds: Counter = Counter()
+    analyzed = 0
     for done in range(0, count, batch_size):
         batch = Batch()
         for _ in range(min(batch_size, count - done)):
             kinds[generator.practitioner(ids, batch)] += 1
         _insert(batch)
         db.session.commit()
+        now_seeded = done + len(batch.practitioners)
+        if now_seeded >= 2 * analyzed or now_seeded == count:
+            _analyze()
+            analyzed = now_seeded
         if progress:
-            progress(done + len(batch.practitioners), count)
+            progress(now_seeded, count)
     listed = db.session.scalar(
         select(func.count(func.distinct(SearchEntry.practitioner_id)))
         .where(SearchEntry.practitioner_id.between(first_id, first_id + count - 1),
                SearchEntry.expires_on >= today)) if count else 0
     return SeedResult(count, listed or 0, kinds, time.perf_counter() - started, accounts)
+
+
+def _analyze() -> None:
+    """PostgreSQL: planner statistics for the tables a batch grew. Each batch re-indexes its
+    practitioners with joins whose plan depends on table sizes; planned with the statistics of
+    nearly empty tables, they scan whole tables, and a large seed slows down batch by batch
+    (autovacuum may be off, or behind a bulk load). Run whenever the seed has doubled."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.session.execute(text("ANALYZE user_account, practitioner, clinic, licence, availability_rule, "
+                            "search_entry, search_cell"))
+    db.session.commit()
 
 
 # --- demo accounts ---------------------------------------------------------------------
