@@ -22,6 +22,8 @@ from directory.services.search.area import Circle, Filters, box_sql, distance_sq
 # Past this many cell rows (a radius of a few hundred miles) the per-cell sums stop
 # paying for themselves and the rows are counted directly.
 MAX_CELL_ROWS = 400
+# Up to this many cells are listed one by one for PostgreSQL (a 25-mile circle has about 1,500, a 50-mile one 5,600).
+MAX_LISTED_CELLS = 8000
 
 
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float, radius_of_earth: float) -> float:
@@ -49,39 +51,51 @@ def count_practitioners(circle: Circle, filters: Filters, today: date) -> int:
         primary_outside = and_(or_(SearchEntry.primary_latitude < south, SearchEntry.primary_latitude > north,
                                    SearchEntry.primary_longitude < west, SearchEntry.primary_longitude > east),
                                primary_outside)
-    through_other = db.session.scalar(
-        select(func.count(func.distinct(SearchEntry.practitioner_id)))
-        .where(SearchEntry.is_primary.is_(False), *box,
-               or_(SearchEntry.primary_expires_on < today, primary_outside),
-               *conditions, distance <= circle.radius)) or 0
+    # Every part is a scalar subquery of one statement: one round trip, which on a database
+    # server costs more than most of these counts do.
+    through_other = select(func.count(func.distinct(SearchEntry.practitioner_id))).where(
+        SearchEntry.is_primary.is_(False), *box, or_(SearchEntry.primary_expires_on < today, primary_outside),
+        *conditions, distance <= circle.radius)
     cells = None if filters.active else geo_cells.cover(
         circle.latitude, circle.longitude, circle.radius, circle.earth_radius, MAX_CELL_ROWS)
     if cells is None:
-        return through_other + _count_rows(SearchEntry.is_primary.is_(True), *conditions, *box,
-                                           distance <= circle.radius)
-    inside_total = 0
+        return _sum_of(through_other, _rows(SearchEntry.is_primary.is_(True), *conditions, *box,
+                                            distance <= circle.radius))
+    parts = [through_other]
     if cells.inside:
-        inside_total = db.session.scalar(
-            select(func.coalesce(func.sum(SearchCell.primary_entries), 0))
-            .where(_in_ranges(SearchCell.cell, cells.inside))) or 0
-    # Cells hold rows until the licence lapses: take back those that expired since.
-    stale = sum(1 for cell in db.session.scalars(
-        select(SearchEntry.cell).where(SearchEntry.expires_on < today, SearchEntry.is_primary.is_(True)))
-        if any(first <= cell <= last for first, last in cells.inside))
-    # The box conditions are implied by the cells; leaving them out lets the
-    # database read these rows through the cell index.
-    on_edge = 0
+        inside = _in_ranges(SearchCell.cell, cells.inside)
+        parts.append(select(func.coalesce(func.sum(SearchCell.primary_entries), 0)).where(inside))
+        # Cells hold rows until the licence lapses: take back those that expired since.
+        parts.append(select(-func.count()).select_from(SearchEntry).where(
+            SearchEntry.expires_on < today, SearchEntry.is_primary.is_(True),
+            _in_ranges(SearchEntry.cell, cells.inside)))
     if cells.edge:
-        on_edge = _count_rows(SearchEntry.is_primary.is_(True), _in_ranges(SearchEntry.cell, cells.edge),
-                              *conditions, distance <= circle.radius)
-    return through_other + inside_total - stale + on_edge
+        # The box conditions are implied by the cells; leaving them out lets the
+        # database read these rows through the cell index.
+        parts.append(_rows(SearchEntry.is_primary.is_(True), _in_ranges(SearchEntry.cell, cells.edge),
+                           *conditions, distance <= circle.radius))
+    return _sum_of(*parts)
+
+
+def _sum_of(*counts) -> int:
+    """The sum of these one-value queries, asked in one statement."""
+    return sum(value or 0 for value in db.session.execute(
+        select(*(count.scalar_subquery() for count in counts))).one())
+
+
+def _rows(*conditions):
+    return select(func.count()).select_from(SearchEntry).where(*conditions)
 
 
 def _in_ranges(column, ranges: list[tuple[int, int]]) -> ColumnElement[bool]:
-    # A hundred-odd BETWEENs as SQLAlchemy expressions with bound parameters cost
-    # milliseconds to build; the bounds are integers computed here, so they are
-    # written into the SQL directly.
+    # The bounds are integers computed here, so they are written into the SQL directly: a
+    # hundred-odd BETWEENs as expressions with bound parameters cost milliseconds to build.
     name = f"{column.table.name}.{column.name}"
+    cells = sum(last - first + 1 for first, last in ranges)
+    if db.session.get_bind().dialect.name == "postgresql" and cells <= MAX_LISTED_CELLS:
+        # PostgreSQL plans an OR of ranges clause by clause (5 ms for the ~70 edge ranges of a
+        # 25-mile circle, ten times the count itself); a list of the cells it plans at once.
+        return text(f"{name} = ANY('{{{','.join(str(c) for a, b in ranges for c in range(a, b + 1))}}}'::integer[])")
     return text("(" + " OR ".join(f"{name} BETWEEN {int(a)} AND {int(b)}" for a, b in ranges) + ")")
 
 
