@@ -17,6 +17,17 @@ from directory import create_app
 from directory.extensions import db
 
 
+def settle(engine) -> None:
+    """PostgreSQL after a bulk load: VACUUM (ANALYZE), as autovacuum does on its own within a
+    minute or so of the load (it may be switched off on a test server). Without it the planner
+    has no statistics, and index-only scans visit the heap for every row: at 1,000,000
+    practitioners the distance search took 2.5 times as long."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE)"))
+
+
 def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 

@@ -30,9 +30,8 @@ def worker(checkout: str, url: str, task: str, origins_file: str, size: int, see
             db.create_all()
             started = time.perf_counter()
             listed = _first_module(SEED_MODULES).seed(size, seed).listed
-            if db.engine.dialect.name == "postgresql":
-                db.session.execute(db.text("ANALYZE"))
-                db.session.commit()
+            from benchlib import settle
+            settle(db.engine)
             print(json.dumps({"listed": listed, "seconds": round(time.perf_counter() - started, 1)}))
             return
         points = json.loads(Path(origins_file).read_text())

@@ -34,7 +34,7 @@ from benchlib import log, percentile  # noqa: E402
 import zipcodes  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from geopy.distance import great_circle  # noqa: E402
-from sqlalchemy import func, inspect, select, text  # noqa: E402
+from sqlalchemy import func, inspect, select  # noqa: E402
 
 from directory import create_app  # noqa: E402
 from directory.extensions import db  # noqa: E402
@@ -113,9 +113,8 @@ def prepare(size: int, args) -> tuple[float | None, int]:
     result = demo.seed(size, args.seed, progress=lambda done, total: log(f"  {done:,} / {total:,}")
                        if done % 100_000 == 0 else None)
     seed_seconds = time.perf_counter() - started
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))  # autovacuum would do this soon after a bulk load
-        db.session.commit()
+    db.session.commit()
+    benchlib.settle(db.engine)
     log(f"[{size:,}] seeded in {seed_seconds:.1f} s")
     return seed_seconds, result.listed
 

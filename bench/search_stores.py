@@ -6,7 +6,7 @@
         --database-url postgresql://postgres@127.0.0.1:5432/bench_stores
 
 This checkout's code in two worker processes (bench/modes_worker.py), one per database,
-each seeded with the same demo data (size, seed 1; PostgreSQL is ANALYZEd after the load).
+each seeded with the same demo data (size, seed 1; PostgreSQL is vacuumed and analysed after the load, as autovacuum would).
 Both warm up on the same 20 origins, then search in turn, origin by origin, the first to
 go alternating, so whatever else a shared machine does weighs on both alike: the search
 a user gets by default (distance order, radius 25 mi, first page of 20, with each hit's
