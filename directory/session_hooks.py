@@ -32,14 +32,14 @@ from flask import Flask
 from sqlalchemy import event
 
 from directory.extensions import configure_sqlite, db
-from directory.models import search, search_generation
+from directory.models import search_generation, search_sync
 from directory.services.mail import delivery
 from directory.services.search import next_free
 
 # (event, listener), in the order they run within one event.
 SESSION_HOOKS: list[tuple[str, Callable]] = [
-    ("before_flush", search.remember_indexed_cells),
-    ("after_flush", search.reindex_after_flush),
+    ("before_flush", search_sync.remember_indexed_cells),
+    ("after_flush", search_sync.reindex_after_flush),
     ("after_flush", next_free.note_slot_changes),
     ("after_flush", search_generation.note_flushed_changes),
     ("after_flush", delivery.note_new_mail),
@@ -47,7 +47,7 @@ SESSION_HOOKS: list[tuple[str, Callable]] = [
     ("before_commit", next_free.refresh_before_commit),
     ("before_commit", search_generation.bump_before_commit),
     ("after_commit", delivery.send_new_mail),
-    ("after_soft_rollback", search.forget_failed_flush),
+    ("after_soft_rollback", search_sync.forget_failed_flush),
     ("after_transaction_end", next_free.forget_on_end),
     ("after_transaction_end", search_generation.forget_on_end),
     ("after_transaction_end", delivery.forget_new_mail),

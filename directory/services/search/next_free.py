@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from directory.extensions import db
 from directory.models import Appointment, AvailabilityRule, Clinic, Practitioner, SearchEntry, TimeOff
-from directory.models.search import _touched_practitioners
+from directory.models.search_sync import touched_practitioners
 from directory.models.search_generation import mark_next_free_changed
 from directory.services.booking.first_free import LOOKAHEAD, first_free
 from directory.services.booking.scheduling import booking_clock
@@ -46,7 +46,7 @@ def note(session: Session, practitioner_id: int) -> None:
 
 def note_slot_changes(session: Session, _context) -> None:
     noted: set[int] = session.info.setdefault(NOTED, set())
-    noted.update(_touched_practitioners(session))  # their index rows were just rebuilt
+    noted.update(touched_practitioners(session))  # their index rows were just rebuilt
     rule_clinics: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, (Appointment, TimeOff)):
