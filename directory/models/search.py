@@ -71,7 +71,11 @@ def pipe_key(values: Iterable[str]) -> str:
 class SearchEntry(db.Model):
     __tablename__ = "search_entry"
     __table_args__ = (
-        Index("ix_search_entry_bbox", "lon_bucket", "latitude", "longitude", "expires_on"),
+        # The box, then what a sorted or filtered search reads of every row in its circle: such
+        # a search ranks the whole circle, and from this index alone it needs no table reads
+        # (half its time at 100,000 practitioners on SQLite). clinic_id rides along as the key.
+        Index("ix_search_entry_bbox", "lon_bucket", "latitude", "longitude", "expires_on", "practitioner_id",
+              "next_start", "sort_name", "fee_initial_cents", "rating_average", "rating_count"),
         Index("ix_search_entry_name", "sort_name", "practitioner_id"),
         # Covers the count of practitioners found only through a second clinic. "is_primary"
         # is not a leading column anywhere: an index led by a two-valued column

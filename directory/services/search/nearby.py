@@ -172,22 +172,32 @@ def ranked(circle: Circle | None, filters: Filters, today: date, sort: str, *, o
     if circle is not None:
         distance = distance_sql(circle)
         conditions += [*box_sql(circle), distance <= circle.radius]
-    own_order = (distance, SearchEntry.clinic_id) if circle is not None else (SearchEntry.clinic_id,)
-    rows = select(*ROW_COLUMNS, distance.label("distance"), *NEXT_COLUMNS, SearchEntry.sort_name,
-                  SearchEntry.rating_average, SearchEntry.rating_count, SearchEntry.fee_initial_cents,
-                  func.row_number().over(partition_by=SearchEntry.practitioner_id, order_by=own_order)
-                  .label("nth")).where(*conditions).subquery()
-    keys = {
-        "soonest": (rows.c.next_start.asc().nulls_last(),),
-        "rating": (rows.c.rating_average.desc().nulls_last(), rows.c.rating_count.desc()),
-        "price": (rows.c.fee_initial_cents.asc().nulls_last(),),
-    }[sort]
-    then = (rows.c.distance,) if circle is not None else ()
+    # Only columns of the box index: every row of the circle is ranked, and none is read
+    # from the table. The page's own rows then give their licence and freshness by key.
+    # OFFSET 0 keeps the circle's rows a subquery of their own, so that each distance is
+    # computed once, not again for the ranking (a quarter of the time on SQLite).
+    circle_rows = select(SearchEntry.practitioner_id, SearchEntry.clinic_id, distance.label("distance"),
+                         SearchEntry.next_start, SearchEntry.sort_name, SearchEntry.rating_average,
+                         SearchEntry.rating_count, SearchEntry.fee_initial_cents
+                         ).where(*conditions).offset(0).subquery()
+    own_order = (circle_rows.c.distance, circle_rows.c.clinic_id) if circle is not None else (circle_rows.c.clinic_id,)
+    rows = select(circle_rows, func.row_number().over(partition_by=circle_rows.c.practitioner_id, order_by=own_order)
+                  .label("nth")).subquery()
+
+    def order(q) -> tuple:
+        keys = {
+            "soonest": (q.next_start.asc().nulls_last(),),
+            "rating": (q.rating_average.desc().nulls_last(), q.rating_count.desc()),
+            "price": (q.fee_initial_cents.asc().nulls_last(),),
+        }[sort]
+        return (*keys, *((q.distance,) if circle is not None else ()), q.sort_name, q.practitioner_id)
+
+    page = (select(rows).where(rows.c.nth == 1).order_by(*order(rows.c))
+            .offset(offset).limit(per_page).subquery())
     found = db.session.execute(
-        select(rows.c.practitioner_id, rows.c.clinic_id, rows.c.licence_id, rows.c.distance,
-               rows.c.next_start, rows.c.next_fresh_until)
-        .where(rows.c.nth == 1).order_by(*keys, *then, rows.c.sort_name, rows.c.practitioner_id)
-        .offset(offset).limit(per_page)).all()
+        select(page.c.practitioner_id, page.c.clinic_id, SearchEntry.licence_id, page.c.distance,
+               page.c.next_start, SearchEntry.next_fresh_until)
+        .join(SearchEntry, SearchEntry.clinic_id == page.c.clinic_id).order_by(*order(page.c))).all()
     return [IndexRow(*row) for row in found]
 
 
