@@ -126,6 +126,30 @@ def test_each_sort_and_filter_matches_the_brute_force_reference(app, seed):
                                                              "sort": "soonest"})))
 
 
+def test_a_sort_reads_on_when_the_first_rows_are_clinics_their_practitioners_are_not_shown_at(app):
+    # Each practitioner's far clinic has the soonest times and its near one none: the soonest
+    # rows all belong to clinics the search does not show, and the ranking must read past them.
+    people = []
+    for i in range(15):
+        p = create_practitioner(display_name=f"Two clinics {i:02d}", commit=False, min_notice_hours=0,
+                                horizon_days=10, accepting_new_patients=True,
+                                clinics=[{"latitude": SF[0] + 0.01 * (i + 1), "longitude": SF[1]}])
+        far = add_clinic(p, latitude=SF[0] - 0.2 - 0.005 * i, longitude=SF[1], name="Far")
+        db.session.commit()
+        availability.set_weekly_hours(far, {d: [(time(8), time(17))] for d in range(7)})
+        people.append(p)
+    db.session.expire_all()
+    for sort in ("soonest", "price"):
+        req = search_query.parse({"near": f"{SF[0]},{SF[1]}", "radius": "25", "sort": sort})
+        expected = reference(people, req)
+        assert {clinic_id for _pid, clinic_id in expected} == {p.clinics[0].id for p in people}
+        found = [(h.practitioner.id, h.clinic.id, h.next_available)
+                 for page in range(1, 16)
+                 for h in geo.search(req.origin, radius=25, sort=sort, page=page, per_page=1).hits]
+        assert [(pid, clinic_id) for pid, clinic_id, _ in found] == expected, sort
+        assert all(when is None for _, _, when in found)
+
+
 @pytest.mark.parametrize("params, field", [
     ({"sort": "name"}, "sort"), ({"sort": "SOONEST!"}, "sort"), ({"available_within": "0"}, "available_within"),
     ({"available_within": "soon"}, "available_within"), ({"available_within": "366"}, "available_within"),
