@@ -190,9 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     from benchlib import database_url
     args.database_url = database_url(args.database_url)
     args.before_database_url = database_url(args.before_database_url)
-    with tempfile.TemporaryDirectory(prefix="meridian-modes-") as tmp:
-        if args.workdir is None:
-            args.workdir = Path(tmp)
+    return run_and_report(args, "meridian-modes-", run, markdown)
+
+
+def run_and_report(args, prefix: str, run, markdown) -> int:
+    """Run in --workdir (or a temporary one), write --json, and print the Markdown report."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        args.workdir = args.workdir or Path(tmp)
         args.workdir.mkdir(parents=True, exist_ok=True)
         result = run(args)
     if args.json:

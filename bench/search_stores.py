@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -119,16 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--database-url must be a PostgreSQL URL")
     if (args.reuse or args.seed_only) and args.workdir is None:
         parser.error("--reuse and --seed-only need --workdir")
-    with tempfile.TemporaryDirectory(prefix="meridian-stores-") as tmp:
-        args.workdir = args.workdir or Path(tmp)
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        result = run(args)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "statement_detail"}), file=sys.stderr)
-    if not args.seed_only:
-        print(markdown(result))
-    return 0
+    sys.path.insert(0, str(HERE))
+    from search_modes import run_and_report
+    return run_and_report(args, "meridian-stores-", run, markdown)
 
 
 if __name__ == "__main__":
