@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.models import Appointment, Role
+from directory.models import Appointment, AppointmentKind, Role
 from directory.services.accounts import api_tokens
 from tests import factories
 from tests.api_contract import bearer, call, error_code
@@ -85,8 +85,12 @@ def test_a_taken_time_is_a_409_naming_the_session_and_nothing_is_booked(client, 
     course = propose(client, world)
     starts = starts_of(proposal(client, world, course["id"]))
     from datetime import datetime
-    request(patient(), world["doc"], datetime.fromisoformat(starts[4]), now=datetime.fromisoformat(starts[0])
-            - timedelta(days=2))
+    # Another returning patient takes session 5's time. Sessions sit on the follow-up grid (a
+    # first visit's longer grid meets it only at some hours of the day), so it is a follow-up.
+    now = datetime.fromisoformat(starts[0]) - timedelta(days=2)
+    other = patient()
+    seen_before(other, world["doc"], now=now)
+    request(other, world["doc"], datetime.fromisoformat(starts[4]), now=now, kind=AppointmentKind.FOLLOW_UP)
     body = book(client, world, course["id"], starts, 409)
     assert error_code(body) == "slot_taken" and body["error"]["sessions"] == [5]
     assert db.session.scalars(select(Appointment).where(Appointment.course_id == course["id"])).all() == []

@@ -22,6 +22,9 @@ from directory.services.search.area import Circle, Filters, box_sql, distance_sq
 # Past this many cell rows (a radius of a few hundred miles) the per-cell sums stop
 # paying for themselves and the rows are counted directly.
 MAX_CELL_ROWS = 400
+# Up to this many cell ranges are counted in one statement (a 100-mile circle has 434; at 758,
+# a 175-mile one, SQLite found the statement too deep).
+MAX_RANGES_TOGETHER = 500
 # Up to this many cells are listed one by one for PostgreSQL (a 25-mile circle has about 1,500, a 50-mile one 5,600).
 MAX_LISTED_CELLS = 8000
 
@@ -77,11 +80,15 @@ def count_practitioners(circle: Circle, filters: Filters, today: date) -> int:
         parts.append(_rows(SearchEntry.is_primary.is_(True),
                            _in_ranges(SearchEntry.cell, cells.edge, listed=True), *conditions,
                            distance <= circle.radius))
-    return _sum_of(*parts)
+    # SQLite refuses an expression deeper than 1,000: past a couple of hundred miles the
+    # cells' ranges no longer fit one statement, and each count goes on its own.
+    return _sum_of(*parts, together=len(cells.inside) + len(cells.edge) <= MAX_RANGES_TOGETHER)
 
 
-def _sum_of(*counts) -> int:
-    """The sum of these one-value queries, asked in one statement."""
+def _sum_of(*counts, together: bool = True) -> int:
+    """The sum of these one-value queries, asked in one statement (or one each)."""
+    if not together:
+        return sum(db.session.scalar(count) or 0 for count in counts)
     return sum(value or 0 for value in db.session.execute(
         select(*(count.scalar_subquery() for count in counts))).one())
 
